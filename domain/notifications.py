@@ -1,0 +1,110 @@
+"""Who we message, what we ask the delivery activity to send, and what came of it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from domain.events import OrderStage, Platform
+
+
+class Channel(StrEnum):
+    PUSH = "push"
+    SMS = "sms"
+    EMAIL = "email"
+
+
+class Category(StrEnum):
+    TRANSACTIONAL = "transactional"
+    MARKETING = "marketing"
+    OPERATIONAL = "operational"
+
+
+class Recipient(BaseModel):
+    """A person or team and their addresses. Channels without an address are skipped."""
+
+    customer_id: str | None = None
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    push_token: str | None = None
+    locale: str = "en"
+    time_zone: str | None = None
+
+    def address(self, channel: Channel) -> str | None:
+        return {Channel.EMAIL: self.email, Channel.SMS: self.phone, Channel.PUSH: self.push_token}[channel]
+
+
+class MessageRequest(BaseModel):
+    """One message, in one activity call. `key` is deterministic (workflow id + step), so a
+    retried activity, a replayed workflow or a new run of the same journey never sends twice."""
+
+    key: str
+    workflow_id: str
+    journey: str  # template folder, e.g. "order"
+    step: str  # template name inside it, e.g. "shipped"
+    category: Category
+    channels: list[Channel]
+    recipient: Recipient
+    context: dict[str, Any] = Field(default_factory=dict)
+
+
+class MessageStatus(StrEnum):
+    SENT = "sent"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    SUPPRESSED = "suppressed"
+
+
+class ChannelAttempt(BaseModel):
+    channel: Channel
+    outcome: str  # "sent", "skipped", "failed"
+    reason: str | None = None
+
+
+class MessageResult(BaseModel):
+    key: str
+    status: MessageStatus
+    channel: Channel | None = None
+    job_id: str | None = None
+    reason: str | None = None
+    segments: int | None = None
+    attempts: list[ChannelAttempt] = Field(default_factory=list)
+    duplicate: bool = False  # True when the ledger already had this key
+
+
+class OrderLine(BaseModel):
+    name: str
+    sku: str | None = None
+    quantity: int = 1
+    price: Decimal = Decimal(0)
+    image_url: str | None = None
+
+
+class Shipment(BaseModel):
+    shipment_id: str
+    carrier: str | None = None
+    tracking_number: str | None = None
+    tracking_link: str | None = None
+    shipping_method: str | None = None
+
+
+class OrderSnapshot(BaseModel):
+    """What hydration read from the platform: everything a notification about the order needs."""
+
+    platform: Platform
+    store: str
+    order_id: str
+    platform_status: str
+    stage: OrderStage
+    customer: Recipient
+    total: Decimal
+    currency: str
+    created_at: datetime | None = None
+    lines: list[OrderLine] = Field(default_factory=list)
+    shipments: list[Shipment] = Field(default_factory=list)
+    shipping_city: str | None = None
