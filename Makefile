@@ -1,0 +1,37 @@
+# `make demo` and `make test` work on a fresh machine: the venv is created and the project installed
+# into it when missing (or when pyproject.toml changed).
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.installed
+
+.PHONY: test demo dev lint test-slow bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest -q
+
+test-slow: $(STAMP)
+	$(BIN)/pytest -q -m slow
+
+demo: $(STAMP)
+	$(BIN)/tidings demo
+
+dev: $(STAMP)
+	$(BIN)/tidings dev
+
+bench: $(STAMP)
+	$(BIN)/python bench/ingress_throughput.py
+
+clean:
+	rm -rf $(VENV) .data .mypy_cache .ruff_cache .pytest_cache artifacts

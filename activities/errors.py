@@ -1,0 +1,22 @@
+"""One translation from connector errors to Temporal's retry semantics."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio.exceptions import ApplicationError
+
+from connectors.errors import ProviderError
+
+
+def to_application_error(exc: ProviderError) -> ApplicationError:
+    """Transient errors stay retryable (honouring Retry-After); permanent ones stop retries and carry
+    a `type` the workflow can branch on."""
+    delay = timedelta(seconds=exc.retry_after) if exc.retry_after is not None else None
+    return ApplicationError(
+        str(exc),
+        {"provider": exc.provider, "status": exc.status},
+        type=exc.kind,
+        non_retryable=not exc.transient,
+        next_retry_delay=delay,
+    )

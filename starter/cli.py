@@ -1,0 +1,169 @@
+"""`tidings`: run the stack, the demo, the pieces, and the history tools."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from domain.settings import get_settings
+
+app = typer.Typer(help="Tidings: durable commerce lifecycle messaging on Temporal.", no_args_is_help=True)
+console = Console()
+
+
+def _logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+@app.command()
+def worker() -> None:
+    """Run the worker (all workflows and activities) until interrupted."""
+    import worker as worker_module
+
+    worker_module.main()
+
+
+@app.command()
+def ingress() -> None:
+    """Run the webhook ingress (FastAPI) on TIDINGS_INGRESS_PORT."""
+    import uvicorn
+
+    from starter.ingress import create_app
+
+    settings = get_settings()
+    _logging()
+    uvicorn.run(create_app(settings), host=settings.ingress_host, port=settings.ingress_port, log_level="warning")
+
+
+@app.command()
+def sandbox() -> None:
+    """Run the local stand-in for OpenText and the platforms' REST APIs on TIDINGS_SANDBOX_PORT."""
+    import uvicorn
+
+    from connectors.sandbox.app import create_app
+
+    settings = get_settings()
+    _logging()
+    callback = f"http://{settings.ingress_host}:{settings.ingress_port}"
+    uvicorn.run(create_app(callback_url=callback), host="127.0.0.1", port=settings.sandbox_port, log_level="warning")
+
+
+@app.command()
+def dev(
+    data_dir: Annotated[Path, typer.Option(help="where the dev server and the store keep state")] = Path(".data"),
+) -> None:
+    """Run the whole local stack in the foreground: Temporal dev server + Web UI, worker, ingress, sandbox."""
+    from starter.devstack import DevStack, stack_environment, ui_port
+
+    settings = get_settings()
+    with DevStack(settings, data_dir, stack_environment(settings, data_dir)) as stack:
+        console.print(f"[bold]Temporal Web UI[/]  http://127.0.0.1:{ui_port(settings)}")
+        console.print(f"[bold]Ingress[/]          http://127.0.0.1:{settings.ingress_port}/docs")
+        console.print(f"[bold]Sandbox outbox[/]   http://127.0.0.1:{settings.sandbox_port}/")
+        console.print("Ctrl-C stops everything.")
+        try:
+            while True:
+                stack.check_alive()
+                time.sleep(1)
+        except KeyboardInterrupt:
+            console.print("stopping …")
+
+
+@app.command()
+def demo(
+    time_scale: Annotated[float, typer.Option(help="TIDINGS_TIME_SCALE for the demo's journeys")] = 0.001,
+) -> None:
+    """Start the stack in the background, play a few orders' lifecycles, print their messages, stop."""
+    from starter.demo import run_demo
+
+    data_dir = Path(tempfile.mkdtemp(prefix="tidings-demo-"))
+    sys.exit(run_demo(get_settings(), data_dir, time_scale, console))
+
+
+@app.command("export-history")
+def export_history(
+    workflow_ids: Annotated[list[str] | None, typer.Argument(help="workflow ids to export")] = None,
+    out: Annotated[Path, typer.Option(help="directory to write JSON histories to")] = Path("tests/histories"),
+    query: Annotated[str | None, typer.Option(help="a list filter, e.g. \"WorkflowType='OrderLifecycle'\"")] = None,
+) -> None:
+    """Write workflow histories as JSON files (replayable with `tidings replay`)."""
+    from starter.history import export_histories, export_query
+    from starter.temporal_client import connect
+
+    async def go() -> list[Path]:
+        client = await connect(get_settings())
+        if query:
+            return await export_query(client, query, out)
+        return await export_histories(client, workflow_ids or [], out)
+
+    if not workflow_ids and not query:
+        raise typer.BadParameter("give workflow ids or --query")
+    for path in asyncio.run(go()):
+        console.print(f"wrote {path}")
+
+
+@app.command()
+def replay(
+    paths: Annotated[list[Path] | None, typer.Argument(help="history files or directories")] = None,
+    query: Annotated[str | None, typer.Option(help="replay a server's histories matching this list filter")] = None,
+) -> None:
+    """Replay histories against the current workflow code; exit 1 naming each non-deterministic one."""
+    from starter.history import replay_files, replay_query
+    from starter.temporal_client import connect
+
+    async def go() -> list:  # type: ignore[type-arg]
+        if query:
+            return await replay_query(await connect(get_settings()), query)
+        return await replay_files(paths or [Path("tests/histories")])
+
+    outcomes = asyncio.run(go())
+    failed = [o for o in outcomes if o.error]
+    for outcome in outcomes:
+        mark = "[red]FAIL[/]" if outcome.error else "[green]ok[/]  "
+        console.print(f"{mark} {outcome.workflow_id}  ({outcome.source})")
+        if outcome.error:
+            console.print(f"      {outcome.error}")
+    console.print(f"{len(outcomes) - len(failed)} replayed, {len(failed)} non-deterministic")
+    raise typer.Exit(1 if failed or not outcomes else 0)
+
+
+@app.command("setup-namespace")
+def setup_namespace() -> None:
+    """Register Tidings' search attributes on a real Temporal cluster (the dev server gets them at start)."""
+    from temporalio.api.enums.v1 import IndexedValueType
+    from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
+
+    from starter.temporal_client import connect
+    from workflows.search_attributes import ALL_KEYS
+
+    settings = get_settings()
+
+    async def go() -> None:
+        client = await connect(settings)
+        existing = await client.operator_service.list_search_attributes(
+            ListSearchAttributesRequest(namespace=settings.temporal_namespace)
+        )
+        wanted = {
+            key.name: IndexedValueType.ValueType(int(key.indexed_value_type))
+            for key in ALL_KEYS
+            if key.name not in existing.custom_attributes
+        }
+        if wanted:
+            await client.operator_service.add_search_attributes(
+                AddSearchAttributesRequest(namespace=settings.temporal_namespace, search_attributes=wanted)
+            )
+        console.print(f"registered {sorted(wanted) or 'nothing new'} in {settings.temporal_namespace}")
+
+    asyncio.run(go())
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,98 @@
+"""The webhook ingress: verify → parse → signal-with-start, and answer 2xx only once Temporal
+has accepted every event of the request. Nothing here calls a platform API (hydration is an activity).
+
+Answers: 202 accepted · 200 ignored (a scope we do not handle) · 400 malformed or unknown shape ·
+401 not authentic · 503 + Retry-After when Temporal cannot be reached, so the platform retries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from temporalio.client import Client
+
+from connectors.bigcommerce.signature import verify_webhook
+from connectors.bigcommerce.webhooks import parse_webhook
+from connectors.errors import WebhookAuthError, WebhookPayloadError
+from domain.settings import Settings
+from starter.journeys import deliver_event
+from starter.temporal_client import connect
+
+log = logging.getLogger("tidings.ingress")
+
+RETRY_AFTER_SECONDS = "30"
+SIGNAL_DEADLINE_SECONDS = 10.0
+
+ClientFactory = Callable[[], Awaitable[Client]]
+
+
+def _error(status: int, message: str, **headers: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers=headers or None)
+
+
+def create_app(settings: Settings, client_factory: ClientFactory | None = None) -> FastAPI:
+    async def default_factory() -> Client:
+        return await connect(settings, lazy=True)
+
+    factory = client_factory or default_factory
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.client = await factory()
+        yield
+
+    app = FastAPI(
+        title="Tidings ingress",
+        summary="Commerce webhooks and OpenText callbacks into durable Temporal journeys",
+        lifespan=lifespan,
+    )
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.post(
+        "/webhooks/bigcommerce",
+        status_code=202,
+        responses={200: {"description": "ignored scope"}, 400: {}, 401: {}, 503: {}},
+    )
+    async def bigcommerce_webhook(request: Request) -> Any:
+        body = await request.body()
+        secret = settings.bigcommerce_client_secret
+        header_secret = settings.bigcommerce_header_secret
+        try:
+            verify_webhook(
+                request.headers,
+                body,
+                client_secret=secret.get_secret_value() if secret else None,
+                header_name=settings.bigcommerce_header_name,
+                header_secret=header_secret.get_secret_value() if header_secret else None,
+            )
+        except WebhookAuthError as exc:
+            return _error(401, str(exc))
+        try:
+            parsed = parse_webhook(body)
+        except WebhookPayloadError as exc:
+            return _error(400, str(exc))
+        if parsed.ignored:
+            return JSONResponse({"status": "ignored", "reason": parsed.ignored}, status_code=200)
+
+        client: Client = request.app.state.client
+        workflow_ids: list[str] = []
+        try:
+            for event in parsed.events:
+                workflow_ids.append(
+                    await asyncio.wait_for(deliver_event(client, settings, event), SIGNAL_DEADLINE_SECONDS)
+                )
+        except Exception as exc:  # any failure to reach Temporal: the platform must retry
+            log.warning("Temporal did not accept %s: %s", parsed.scope, exc)
+            return _error(503, "workflow engine unavailable; retry later", **{"Retry-After": RETRY_AFTER_SECONDS})
+        return JSONResponse({"status": "accepted", "workflow_ids": workflow_ids}, status_code=202)
+
+    return app

@@ -1,0 +1,20 @@
+"""One way to connect to Temporal, shared by the worker, the ingress and the CLI."""
+
+from __future__ import annotations
+
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from domain.settings import Settings
+
+
+async def connect(settings: Settings, *, lazy: bool = False) -> Client:
+    api_key = settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None
+    return await Client.connect(
+        settings.temporal_address,
+        namespace=settings.temporal_namespace,
+        data_converter=pydantic_data_converter,
+        api_key=api_key,
+        tls=settings.temporal_tls or api_key is not None,
+        lazy=lazy,
+    )

