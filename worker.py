@@ -20,7 +20,6 @@ from activities.hydration import HydrationActivities
 from activities.ledger import Ledger
 from activities.rendering import Renderer
 from connectors.bigcommerce.client import BigCommerceClient
-from connectors.opentext.auth import TokenProvider
 from connectors.opentext.client import OpenTextClient
 from domain.settings import Settings, get_settings
 from starter.temporal_client import connect
@@ -34,19 +33,8 @@ async def activity_set(settings: Settings) -> AsyncIterator[list[Callable[..., A
     """Build the activities with their shared clients; close them afterwards."""
     ledger = await Ledger.open(settings.database_url)
     async with httpx.AsyncClient(timeout=httpx.Timeout(20.0, connect=5.0)) as http:
-        password = settings.opentext_password.get_secret_value() if settings.opentext_password else None
-        tokens = TokenProvider(
-            http,
-            token_url=settings.opentext_token_url,
-            client_id=settings.opentext_client_id,
-            client_secret=settings.opentext_client_secret.get_secret_value(),
-            username=settings.opentext_username,
-            password=password,
-        )
-        opentext = OpenTextClient(
-            http, settings.opentext_base_url, tokens, from_name=settings.opentext_from_name
-        )
-        delivery = DeliveryActivities(opentext, ledger, Renderer())
+        opentext = OpenTextClient.from_settings(http, settings)
+        delivery = DeliveryActivities(opentext, ledger, Renderer(), settings.opentext_from_name)
         hydration = HydrationActivities(
             BigCommerceClient(http, settings.bigcommerce_api_url, settings.bigcommerce_token)
         )

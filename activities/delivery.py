@@ -16,12 +16,15 @@ from domain.notifications import Channel, ChannelAttempt, MessageRequest, Messag
 
 
 class DeliveryActivities:
-    def __init__(self, opentext: OpenTextClient, ledger: Ledger, renderer: Renderer) -> None:
+    def __init__(self, opentext: OpenTextClient, ledger: Ledger, renderer: Renderer, from_name: str) -> None:
         self.opentext = opentext
+        self.from_name = from_name
         self.ledger = ledger
         self.renderer = renderer
 
-    async def _send_on(self, channel: Channel, address: str, request: MessageRequest) -> tuple[str, int | None]:
+    async def _send_on(
+        self, channel: Channel, address: str, request: MessageRequest
+    ) -> tuple[str, int | None]:
         rendered = self.renderer.render(
             request.journey, request.step, channel, request.recipient.locale, request.context
         )
@@ -31,11 +34,12 @@ class DeliveryActivities:
         if channel is Channel.EMAIL:
             job = await self.opentext.send_email(
                 to=address,
-                display_to=request.recipient.name or address,
                 subject=rendered.subject or "",
-                html=rendered.html or "",
+                html=rendered.html,
                 text=rendered.text,
                 key=request.key,
+                display_to=request.recipient.name,
+                from_name=self.from_name,
             )
             return job, None
         push = PushMessage(
@@ -59,7 +63,9 @@ class DeliveryActivities:
         for channel in request.channels:
             address = request.recipient.address(channel)
             if not address:
-                attempts.append(ChannelAttempt(channel=channel, outcome="skipped", reason=f"no {channel} address"))
+                attempts.append(
+                    ChannelAttempt(channel=channel, outcome="skipped", reason=f"no {channel} address")
+                )
                 continue
             try:
                 job_id, segments = await self._send_on(channel, address, request)
@@ -81,9 +87,9 @@ class DeliveryActivities:
             return result
 
         reason = "; ".join(f"{a.channel}: {a.reason}" for a in attempts) or "no channels in policy"
-        status = MessageStatus.FAILED if any(a.outcome == "failed" for a in attempts) else MessageStatus.SUPPRESSED
+        status = (
+            MessageStatus.FAILED if any(a.outcome == "failed" for a in attempts) else MessageStatus.SUPPRESSED
+        )
         result = MessageResult(key=request.key, status=status, reason=reason, attempts=attempts)
         await self.ledger.finish(result, None)
         return result
-
-

@@ -109,7 +109,9 @@ class Ledger:
     async def rows_for(self, workflow_id: str) -> list[MessageRow]:
         async with self._sessions() as session:
             found = await session.scalars(
-                select(MessageRow).where(MessageRow.workflow_id == workflow_id).order_by(MessageRow.created_at)
+                select(MessageRow)
+                .where(MessageRow.workflow_id == workflow_id)
+                .order_by(MessageRow.created_at)
             )
             return list(found)
 

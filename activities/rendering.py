@@ -68,7 +68,9 @@ class Renderer:
         out = [norm, norm.split("_")[0], FALLBACK_LOCALE]
         return list(dict.fromkeys(out))
 
-    def _find(self, env: SandboxedEnvironment, journey: str, step: str, channel: Channel, locale: str) -> Template:
+    def _find(
+        self, env: SandboxedEnvironment, journey: str, step: str, channel: Channel, locale: str
+    ) -> Template:
         for candidate in self._candidates(locale):
             try:
                 template = env.get_template(f"{journey}/{step}.{channel.value}.{candidate}.j2")
@@ -76,7 +78,9 @@ class Renderer:
                 continue
             self._locale["locale"] = candidate
             return template
-        raise TemplateNotFound(f"{journey}/{step}.{channel.value}.{{{','.join(self._candidates(locale))}}}.j2")
+        raise TemplateNotFound(
+            f"{journey}/{step}.{channel.value}.{{{','.join(self._candidates(locale))}}}.j2"
+        )
 
     @staticmethod
     def _block(template: Template, name: str, context: dict[str, Any]) -> str:
@@ -84,7 +88,9 @@ class Renderer:
             raise TemplateNotFound(f"{template.name} has no block '{name}'")
         return "".join(template.blocks[name](template.new_context(context))).strip()
 
-    def render(self, journey: str, step: str, channel: Channel, locale: str, context: dict[str, Any]) -> Rendered:
+    def render(
+        self, journey: str, step: str, channel: Channel, locale: str, context: dict[str, Any]
+    ) -> Rendered:
         plain = self._find(self._plain, journey, step, channel, locale)
         used = self._locale["locale"]
         if channel is Channel.SMS:

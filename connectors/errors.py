@@ -62,7 +62,7 @@ def raise_for_provider_status(response: httpx.Response, provider: str) -> None:
     raise ProviderError(
         f"{provider} answered {status} for {response.request.method} {response.request.url.path}: {detail}",
         provider=provider,
-        kind=f"{provider.title().replace(' ', '')}{kind}",
+        kind=f"{provider.replace(' ', '')}{kind}",
         transient=transient,
         status=status,
         retry_after=_retry_after(response) if transient else None,
@@ -74,6 +74,6 @@ def transport_error(exc: httpx.HTTPError, provider: str) -> ProviderError:
     return ProviderError(
         f"{provider} unreachable: {type(exc).__name__}: {exc}",
         provider=provider,
-        kind=f"{provider.title().replace(' ', '')}Unreachable",
+        kind=f"{provider.replace(' ', '')}Unreachable",
         transient=True,
     )

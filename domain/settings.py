@@ -27,7 +27,6 @@ class Settings(BaseSettings):
     # HTTP Basic instead of OAuth when a username is set.
     opentext_username: str | None = None
     opentext_password: SecretStr | None = None
-    opentext_from_email: str = "orders@tidings.example"
     opentext_from_name: str = "Tidings Store"
 
     bigcommerce_api_url: str = "http://127.0.0.1:8025"

@@ -40,25 +40,26 @@ def ingress() -> None:
 
     settings = get_settings()
     _logging()
-    uvicorn.run(create_app(settings), host=settings.ingress_host, port=settings.ingress_port, log_level="warning")
+    uvicorn.run(
+        create_app(settings), host=settings.ingress_host, port=settings.ingress_port, log_level="warning"
+    )
 
 
 @app.command()
 def sandbox() -> None:
     """Run the local stand-in for OpenText and the platforms' REST APIs on TIDINGS_SANDBOX_PORT."""
-    import uvicorn
-
-    from connectors.sandbox.app import create_app
+    from connectors.sandbox.server import serve
 
     settings = get_settings()
     _logging()
-    callback = f"http://{settings.ingress_host}:{settings.ingress_port}"
-    uvicorn.run(create_app(callback_url=callback), host="127.0.0.1", port=settings.sandbox_port, log_level="warning")
+    serve(port=settings.sandbox_port, callback_url=f"http://{settings.ingress_host}:{settings.ingress_port}")
 
 
 @app.command()
 def dev(
-    data_dir: Annotated[Path, typer.Option(help="where the dev server and the store keep state")] = Path(".data"),
+    data_dir: Annotated[Path, typer.Option(help="where the dev server and the store keep state")] = Path(
+        ".data"
+    ),
 ) -> None:
     """Run the whole local stack in the foreground: Temporal dev server + Web UI, worker, ingress, sandbox."""
     from starter.devstack import DevStack, stack_environment, ui_port
@@ -80,19 +81,22 @@ def dev(
 @app.command()
 def demo(
     time_scale: Annotated[float, typer.Option(help="TIDINGS_TIME_SCALE for the demo's journeys")] = 0.001,
+    keep: Annotated[bool, typer.Option(help="keep the stack running afterwards, until Ctrl-C")] = False,
 ) -> None:
     """Start the stack in the background, play a few orders' lifecycles, print their messages, stop."""
     from starter.demo import run_demo
 
     data_dir = Path(tempfile.mkdtemp(prefix="tidings-demo-"))
-    sys.exit(run_demo(get_settings(), data_dir, time_scale, console))
+    sys.exit(run_demo(get_settings(), data_dir, time_scale, console, keep))
 
 
 @app.command("export-history")
 def export_history(
     workflow_ids: Annotated[list[str] | None, typer.Argument(help="workflow ids to export")] = None,
     out: Annotated[Path, typer.Option(help="directory to write JSON histories to")] = Path("tests/histories"),
-    query: Annotated[str | None, typer.Option(help="a list filter, e.g. \"WorkflowType='OrderLifecycle'\"")] = None,
+    query: Annotated[
+        str | None, typer.Option(help="a list filter, e.g. \"WorkflowType='OrderLifecycle'\"")
+    ] = None,
 ) -> None:
     """Write workflow histories as JSON files (replayable with `tidings replay`)."""
     from starter.history import export_histories, export_query
@@ -113,7 +117,9 @@ def export_history(
 @app.command()
 def replay(
     paths: Annotated[list[Path] | None, typer.Argument(help="history files or directories")] = None,
-    query: Annotated[str | None, typer.Option(help="replay a server's histories matching this list filter")] = None,
+    query: Annotated[
+        str | None, typer.Option(help="replay a server's histories matching this list filter")
+    ] = None,
 ) -> None:
     """Replay histories against the current workflow code; exit 1 naming each non-deterministic one."""
     from starter.history import replay_files, replay_query

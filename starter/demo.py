@@ -39,22 +39,64 @@ class DemoOrder:
 
 
 ORDERS = [
-    DemoOrder(1001, "Ada Lovelace", "ada@example.com", "+14155550101", "89.90", "USD", 11,
-              [("status", 9), ("ship", 2), ("status", 10)],
-              [{"name": "Analytical Engine Mug", "sku": "MUG-1", "quantity": 2, "price_inc_tax": "24.95"},
-               {"name": "Punch Card Notebook", "sku": "NB-7", "quantity": 1, "price_inc_tax": "40.00"}]),
-    DemoOrder(1002, "Grace Hopper", "grace@example.com", "+14155550102", "310.00", "USD", 12,
-              [("status", 11), ("status", 9)],
-              [{"name": "Nanosecond Wire Set", "sku": "WIRE-1", "quantity": 1, "price_inc_tax": "310.00"}]),
-    DemoOrder(1003, "Alan Turing", "alan@example.co.uk", None, "42.00", "GBP", 11,
-              [("status", 5), ("status", 9)],
-              [{"name": "Enigma Puzzle", "sku": "PZ-3", "quantity": 1, "price_inc_tax": "42.00"}]),
-    DemoOrder(1004, "Katherine Johnson", "katherine@example.com", "+14155550104", "2450.00", "EUR", 11,
-              [("status", 9), ("ship", 2)],
-              [{"name": "Orbital Telescope", "sku": "TEL-9", "quantity": 1, "price_inc_tax": "2450.00"}]),
-    DemoOrder(1005, "Linus Pauling", "linus@example.com", "+14155550105", "15.00", "USD", 7,
-              [("status", 6), ("duplicate", None)],
-              [{"name": "Vitamin C", "sku": "VC-1", "quantity": 1, "price_inc_tax": "15.00"}]),
+    DemoOrder(
+        1001,
+        "Ada Lovelace",
+        "ada@example.com",
+        "+14155550101",
+        "89.90",
+        "USD",
+        11,
+        [("status", 9), ("ship", 2), ("status", 10)],
+        [
+            {"name": "Analytical Engine Mug", "sku": "MUG-1", "quantity": 2, "price_inc_tax": "24.95"},
+            {"name": "Punch Card Notebook", "sku": "NB-7", "quantity": 1, "price_inc_tax": "40.00"},
+        ],
+    ),
+    DemoOrder(
+        1002,
+        "Grace Hopper",
+        "grace@example.com",
+        "+14155550102",
+        "310.00",
+        "USD",
+        12,
+        [("status", 11), ("status", 9)],
+        [{"name": "Nanosecond Wire Set", "sku": "WIRE-1", "quantity": 1, "price_inc_tax": "310.00"}],
+    ),
+    DemoOrder(
+        1003,
+        "Alan Turing",
+        "alan@example.co.uk",
+        None,
+        "42.00",
+        "GBP",
+        11,
+        [("status", 5), ("status", 9)],
+        [{"name": "Enigma Puzzle", "sku": "PZ-3", "quantity": 1, "price_inc_tax": "42.00"}],
+    ),
+    DemoOrder(
+        1004,
+        "Katherine Johnson",
+        "katherine@example.com",
+        "+14155550104",
+        "2450.00",
+        "EUR",
+        11,
+        [("status", 9), ("ship", 2)],
+        [{"name": "Orbital Telescope", "sku": "TEL-9", "quantity": 1, "price_inc_tax": "2450.00"}],
+    ),
+    DemoOrder(
+        1005,
+        "Linus Pauling",
+        "linus@example.com",
+        "+14155550105",
+        "15.00",
+        "USD",
+        7,
+        [("status", 6), ("duplicate", None)],
+        [{"name": "Vitamin C", "sku": "VC-1", "quantity": 1, "price_inc_tax": "15.00"}],
+    ),
 ]
 
 
@@ -71,11 +113,20 @@ class Demo:
     async def seed(self, http: httpx.AsyncClient, order: DemoOrder) -> None:
         first, last = order.name.split(" ", 1)
         body = {
-            "id": order.order_id, "customer_id": order.order_id - 900, "status_id": order.first_status,
-            "date_created": "Mon, 23 Nov 2026 09:00:00 +0000", "total_inc_tax": order.total,
+            "id": order.order_id,
+            "customer_id": order.order_id - 900,
+            "status_id": order.first_status,
+            "date_created": "Mon, 23 Nov 2026 09:00:00 +0000",
+            "total_inc_tax": order.total,
             "currency_code": order.currency,
-            "billing_address": {"first_name": first, "last_name": last, "email": order.email,
-                                "phone": order.phone or "", "city": "Springfield", "country_iso2": "US"},
+            "billing_address": {
+                "first_name": first,
+                "last_name": last,
+                "email": order.email,
+                "phone": order.phone or "",
+                "city": "Springfield",
+                "country_iso2": "US",
+            },
             "products": order.products,
             "shipping_addresses": [{"id": 1, "city": "Springfield", "country_iso2": "US"}],
         }
@@ -100,7 +151,8 @@ class Demo:
     async def set_status(self, http: httpx.AsyncClient, order: DemoOrder, status: int) -> None:
         r = await http.put(
             f"{self.sandbox}/stores/{STORE}/v2/orders/{order.order_id}",
-            json={"status_id": status}, headers={"X-Auth-Token": "demo"},
+            json={"status_id": status},
+            headers={"X-Auth-Token": "demo"},
         )
         r.raise_for_status()
 
@@ -116,32 +168,41 @@ class Demo:
             assert status is not None
             await self.set_status(http, order, status)
             if action == "ship":
-                shipment = {"id": step + 1, "tracking_number": f"1Z{order.order_id}X", "tracking_carrier": "ups",
-                            "tracking_link": f"https://track.example/{order.order_id}", "shipping_method": "Ground"}
+                shipment = {
+                    "id": step + 1,
+                    "tracking_number": f"1Z{order.order_id}X",
+                    "tracking_carrier": "ups",
+                    "tracking_link": f"https://track.example/{order.order_id}",
+                    "shipping_method": "Ground",
+                }
                 r = await http.post(
-                    f"{self.sandbox}/sandbox/bigcommerce/{STORE}/orders/{order.order_id}/shipments", json=shipment
+                    f"{self.sandbox}/sandbox/bigcommerce/{STORE}/orders/{order.order_id}/shipments",
+                    json=shipment,
                 )
                 r.raise_for_status()
                 await self.post(http, order, shipment_webhook(STORE, order.order_id, step + 1))
             await self.post(
-                http, order,
-                order_webhook(STORE, "store/order/statusUpdated", order.order_id, new_status=status,
-                              previous_status=previous),
+                http,
+                order,
+                order_webhook(
+                    STORE,
+                    "store/order/statusUpdated",
+                    order.order_id,
+                    new_status=status,
+                    previous_status=previous,
+                ),
             )
             previous = status
 
     async def settled(self) -> bool:
+        """Every posted event handled and nothing in flight, by each journey's own `status` query."""
         client = await connect(self.settings)
         for wf, events in self.posted.items():
             status = await client.get_workflow_handle(wf).query(OrderLifecycle.status)
             handled = {e.event_id for e in status.timeline if e.kind == "event"}
-            if handled != events:
+            if handled != events or status.busy or status.events_waiting:
                 return False
-            outcomes = {m.key for m in status.messages}
-            if len([e for e in status.timeline if e.kind in ("message",)]) != len(outcomes):
-                return False
-        desc = [await client.get_workflow_handle(wf).describe() for wf in self.posted]
-        return all(not d.raw_description.pending_activities for d in desc)
+        return True
 
     async def run(self) -> list[dict[str, Any]]:
         async with httpx.AsyncClient(timeout=20) as http:
@@ -161,15 +222,22 @@ class Demo:
 
 def print_messages(console: Console, messages: list[dict[str, Any]]) -> None:
     table = Table(title=f"{len(messages)} messages in the sandbox outbox")
-    for column in ("reference", "channel", "to", "content"):
+    for column in ("order", "message", "channel", "to", "content"):
         table.add_column(column, overflow="fold")
-    for m in sorted(messages, key=lambda m: (m.get("reference") or "", m.get("received_at") or "")):
+    rows = []
+    for m in messages:
+        # references are message keys: order:{platform}:{store}:{order id}:{step}
+        _, _, _, order_id, step = (m.get("reference") or "::::").split(":", 4)
         content = m.get("subject") or m.get("title") or m.get("text") or ""
-        table.add_row(m.get("reference") or "", m["channel"], m["to"], content)
+        rows.append((order_id, m.get("received_at") or "", step, m["channel"], m["to"], content))
+    for order_id, _, step, channel, to, content in sorted(rows):
+        table.add_row(order_id, step, channel, to, content)
     console.print(table)
 
 
-def run_demo(settings: Settings, data_dir: Path, time_scale: float, console: Console) -> int:
+def run_demo(
+    settings: Settings, data_dir: Path, time_scale: float, console: Console, keep: bool = False
+) -> int:
     env = stack_environment(settings, data_dir, {"TIDINGS_TIME_SCALE": str(time_scale)})
     secret = env["TIDINGS_BIGCOMMERCE_CLIENT_SECRET"]
     started = time.monotonic()
@@ -181,10 +249,17 @@ def run_demo(settings: Settings, data_dir: Path, time_scale: float, console: Con
         messages = asyncio.run(Demo(settings, secret, console).run())
         print_messages(console, messages)
         console.print(
-            f"Journeys are in the Temporal Web UI at http://127.0.0.1:{ui_port(settings)} "
-            f"(try the filter OrderId = '1002'); the outbox page at http://127.0.0.1:{settings.sandbox_port}/ "
-            "— both stop with the demo."
+            f"Journeys: Temporal Web UI at http://127.0.0.1:{ui_port(settings)} (filter: OrderId = '1002'); "
+            f"outbox page at http://127.0.0.1:{settings.sandbox_port}/"
         )
+        if keep:
+            console.print("The stack keeps running for you to look around; Ctrl-C stops it.")
+            try:
+                while True:
+                    stack.check_alive()
+                    time.sleep(1)
+            except KeyboardInterrupt:
+                pass
     finally:
         with console.status("stopping …"):
             stack.stop()

@@ -58,19 +58,31 @@ def dev_server_command(settings: Settings, data_dir: Path) -> list[str]:
     host, port = split_address(settings.temporal_address)
     host = "127.0.0.1" if host == "localhost" else host
     cmd = [
-        temporal_binary(), "server", "start-dev",
-        "--ip", host, "--port", str(port), "--ui-port", str(port + 1000),
-        "--db-filename", str(data_dir / "temporal.db"),
-        "--namespace", settings.temporal_namespace,
-        "--log-level", "warn",
+        temporal_binary(),
+        "server",
+        "start-dev",
+        "--ip",
+        host,
+        "--port",
+        str(port),
+        "--ui-port",
+        str(port + 1000),
+        "--db-filename",
+        str(data_dir / "temporal.db"),
+        "--namespace",
+        settings.temporal_namespace,
+        "--log-level",
+        "warn",
     ]
     for key in ALL_KEYS:
-        kind = "Double" if key.indexed_value_type.name == "FLOAT" else "Keyword"
+        kind = key.indexed_value_type.name.title()  # DOUBLE → Double, KEYWORD → Keyword
         cmd += ["--search-attribute", f"{key.name}={kind}"]
     return cmd
 
 
-def stack_environment(settings: Settings, data_dir: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+def stack_environment(
+    settings: Settings, data_dir: Path, extra: dict[str, str] | None = None
+) -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("TIDINGS_BIGCOMMERCE_CLIENT_SECRET", DEV_WEBHOOK_SECRET)
     env.setdefault("TIDINGS_DATABASE_URL", f"sqlite+aiosqlite:///{data_dir / 'tidings.db'}")
@@ -92,7 +104,7 @@ class DevStack:
         out = None
         if self.log_dir is not None:
             self.log_dir.mkdir(parents=True, exist_ok=True)
-            out = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
+            out = open(self.log_dir / f"{name}.log", "ab")
         proc = subprocess.Popen(cmd, env=self.env, stdout=out, stderr=subprocess.STDOUT if out else None)
         self.procs.append((name, proc))
 
@@ -102,7 +114,7 @@ class DevStack:
     def start(self) -> None:
         s = self.settings
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        host, port = split_address(s.temporal_address)
+        port = split_address(s.temporal_address)[1]
         busy = [p for p in (port, s.ingress_port, s.sandbox_port) if port_open("127.0.0.1", p)]
         if busy:
             raise RuntimeError(f"ports already in use: {busy} (is another `tidings dev` running?)")

@@ -92,7 +92,9 @@ def create_app(settings: Settings, client_factory: ClientFactory | None = None) 
                 )
         except Exception as exc:  # any failure to reach Temporal: the platform must retry
             log.warning("Temporal did not accept %s: %s", parsed.scope, exc)
-            return _error(503, "workflow engine unavailable; retry later", **{"Retry-After": RETRY_AFTER_SECONDS})
+            return _error(
+                503, "workflow engine unavailable; retry later", **{"Retry-After": RETRY_AFTER_SECONDS}
+            )
         return JSONResponse({"status": "accepted", "workflow_ids": workflow_ids}, status_code=202)
 
     return app

@@ -36,17 +36,38 @@ with workflow.unsafe.imports_passed_through():
 SEEN_EVENT_MEMORY = 500  # bounded dedupe memory; platform retries repeat within hours, not hundreds of events
 SHIPPING_STAGES = frozenset({OrderStage.PARTIALLY_SHIPPED, OrderStage.SHIPPED})
 SHIPMENT_EVENTS = frozenset({EventType.SHIPMENT_CREATED, EventType.SHIPMENT_UPDATED})
+AFTERMATH_STAGES = frozenset(
+    {OrderStage.CANCELLED, OrderStage.REFUNDED, OrderStage.PARTIALLY_REFUNDED, OrderStage.DISPUTED}
+)
 
-HYDRATE_OPTIONS = {
-    "start_to_close_timeout": timedelta(seconds=30),
-    "schedule_to_close_timeout": timedelta(hours=6),
-    "retry_policy": RetryPolicy(maximum_interval=timedelta(minutes=2)),
-}
-SEND_OPTIONS = {
-    "start_to_close_timeout": timedelta(seconds=60),
-    "schedule_to_close_timeout": timedelta(hours=6),
-    "retry_policy": RetryPolicy(maximum_interval=timedelta(minutes=5)),
-}
+# Hydration and sends retry transient failures for hours (a provider outage), then the run records
+# the failure and goes on; permanent failures are not retried (see activities/errors.py).
+ACTIVITY_TIMEOUT = timedelta(seconds=60)
+ACTIVITY_GIVE_UP = timedelta(hours=6)
+ACTIVITY_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=2))
+
+
+def stage_of(event: CommerceEvent, current: OrderStage) -> OrderStage | None:
+    """The stage an event stands for; None when it announces nothing. Thin webhooks are read against
+    the order's *current* status, which may already be further along when a burst of events arrives,
+    so an event never claims more than it says: a new order is at most confirmed (or just placed, when
+    it is already cancelled, refunded or disputed), a shipment at most shipped. Partial refunds are
+    announced from refund events only, which carry the refund's id (BigCommerce also sends a status
+    change for them)."""
+    told = event.order.stage if event.order else None
+    stage = told if told is not None and event.type not in SHIPMENT_EVENTS else current
+    if event.type is EventType.ORDER_CREATED:
+        if PROGRESS_RANK.get(stage, -1) > PROGRESS_RANK[OrderStage.PAYMENT_CONFIRMED]:
+            return OrderStage.PAYMENT_CONFIRMED
+        if stage in AFTERMATH_STAGES:
+            return OrderStage.PLACED
+    if event.type in SHIPMENT_EVENTS:
+        return OrderStage.PARTIALLY_SHIPPED if current is OrderStage.PARTIALLY_SHIPPED else OrderStage.SHIPPED
+    if event.type is EventType.ORDER_REFUNDED:
+        return OrderStage.REFUNDED if current is OrderStage.REFUNDED else OrderStage.PARTIALLY_REFUNDED
+    if stage is OrderStage.PARTIALLY_REFUNDED:
+        return None
+    return stage
 
 
 class OrderLifecycleInput(BaseModel):
@@ -70,6 +91,8 @@ class OrderStatus(BaseModel):
     currency: str | None
     customer_id: str | None
     duplicates_ignored: int
+    events_waiting: int  # received, not yet handled (0 and not busy: the journey is idle)
+    busy: bool
     messages: list[MessageResult]
     timeline: list[TimelineEntry]
     ship_sla_due: datetime | None
@@ -85,6 +108,7 @@ class OrderLifecycle:
         self._inbox: deque[CommerceEvent] = deque()
         self._seen: deque[str] = deque(maxlen=SEEN_EVENT_MEMORY)
         self._duplicates = 0
+        self._busy = False
         self._snapshot: OrderSnapshot | None = None
         self._rank = -1
         self._progress: OrderStage | None = None
@@ -118,6 +142,8 @@ class OrderLifecycle:
             currency=snap.currency if snap else None,
             customer_id=snap.customer.customer_id if snap else None,
             duplicates_ignored=self._duplicates,
+            events_waiting=len(self._inbox),
+            busy=self._busy,
             messages=self._messages,
             timeline=self._timeline,
             ship_sla_due=self._sla_due(),
@@ -138,7 +164,9 @@ class OrderLifecycle:
         self._describe()
         while True:
             while self._inbox:
+                self._busy = True
                 await self._handle(self._inbox.popleft())
+                self._busy = False
                 self._describe()
             deadline = self._next_deadline()
             timeout = None if deadline is None else max(deadline - workflow.now(), timedelta(0))
@@ -202,13 +230,20 @@ class OrderLifecycle:
         self._note("event", label, event_id=event.event_id)
 
         stage = order.stage if order else None
-        if self._snapshot is None or stage is None or stage in SHIPPING_STAGES or event.type in SHIPMENT_EVENTS:
+        if (
+            self._snapshot is None
+            or stage is None
+            or stage in SHIPPING_STAGES
+            or event.type in SHIPMENT_EVENTS
+        ):
             if not await self._hydrate():
                 return
         assert self._snapshot is not None
-        if event.type in SHIPMENT_EVENTS or stage is None:
-            stage = self._snapshot.stage  # the order's own status says shipped or partially shipped
-        await self._advance(stage, event)
+        announced = stage_of(event, self._snapshot.stage)
+        if announced is None:
+            self._note("note", f"{self._snapshot.stage} recorded, not announced", event_id=event.event_id)
+            return
+        await self._advance(announced, event)
 
     async def _hydrate(self) -> bool:
         first = self._snapshot is None
@@ -216,16 +251,17 @@ class OrderLifecycle:
             self._snapshot = await workflow.execute_activity_method(
                 HydrationActivities.hydrate_order,
                 OrderRef(platform=self._inp.platform, store=self._inp.store, order_id=self._inp.order_id),
-                **HYDRATE_OPTIONS,  # type: ignore[arg-type]
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                schedule_to_close_timeout=ACTIVITY_GIVE_UP,
+                retry_policy=ACTIVITY_RETRY,
             )
         except ActivityError as err:
             self._note("note", f"could not read the order from {self._inp.platform}: {err.cause or err}")
             return self._snapshot is not None
         snap = self._snapshot
-        updates = [sa.ORDER_VALUE.value_set(float(snap.total))]
+        workflow.upsert_search_attributes([sa.ORDER_VALUE.value_set(float(snap.total))])
         if snap.customer.customer_id:
-            updates.append(sa.CUSTOMER_ID.value_set(snap.customer.customer_id))
-        workflow.upsert_search_attributes(updates)
+            workflow.upsert_search_attributes([sa.CUSTOMER_ID.value_set(snap.customer.customer_id)])
         if first and snap.total >= self._policy.high_value_threshold:
             await self._alert("high_value")
         return True
@@ -256,7 +292,8 @@ class OrderLifecycle:
             return
         step_key = stage.value
         if stage is OrderStage.PARTIALLY_REFUNDED:  # every partial refund is news
-            step_key = f"{stage.value}:{event.order.refund_id if event.order and event.order.refund_id else event.event_id}"
+            refund = event.order.refund_id if event.order else None
+            step_key = f"{stage.value}:{refund or event.event_id}"
         if step_key in self._announced:
             self._note("note", f"{stage} recorded, already announced", event_id=event.event_id)
             return
@@ -322,15 +359,22 @@ class OrderLifecycle:
                 category=Category.OPERATIONAL,
                 channels=self._policy.ops_channels,
                 recipient=self._policy.ops_team,
-                context={**self._context(), "stage": self._stage.value if self._stage else None,
-                         "ship_sla_hours": self._policy.ship_sla.total_seconds() / 3600},
+                context={
+                    **self._context(),
+                    "stage": self._stage.value if self._stage else None,
+                    "ship_sla_hours": self._policy.ship_sla.total_seconds() / 3600,
+                },
             )
         )
 
     async def _send(self, request: MessageRequest) -> None:
         try:
             result = await workflow.execute_activity_method(
-                DeliveryActivities.send_message, request, **SEND_OPTIONS  # type: ignore[arg-type]
+                DeliveryActivities.send_message,
+                request,
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                schedule_to_close_timeout=ACTIVITY_GIVE_UP,
+                retry_policy=ACTIVITY_RETRY,
             )
         except ActivityError as err:
             result = MessageResult(key=request.key, status=MessageStatus.FAILED, reason=str(err.cause or err))
@@ -356,8 +400,13 @@ class OrderLifecycle:
     ) -> None:
         self._timeline.append(
             TimelineEntry(
-                at=workflow.now(), kind=kind, summary=summary, event_id=event_id,
-                message_key=message_key, channel=channel, status=status,
+                at=workflow.now(),
+                kind=kind,
+                summary=summary,
+                event_id=event_id,
+                message_key=message_key,
+                channel=channel,
+                status=status,
             )
         )
 
@@ -369,4 +418,3 @@ class OrderLifecycle:
             f"Order {self._inp.order_id} ({self._inp.platform}/{self._inp.store}) · {stage}{value} · "
             f"{sent} message(s) sent"
         )
-

@@ -15,5 +15,13 @@ STAGE = SearchAttributeKey.for_keyword("Stage")
 ORDER_VALUE = SearchAttributeKey.for_float("OrderValue")
 
 ALL_KEYS: list[SearchAttributeKey] = [  # type: ignore[type-arg]
-    PLATFORM, STORE_ID, ORDER_ID, CART_ID, CASE_ID, CUSTOMER_ID, SKU, STAGE, ORDER_VALUE,
+    PLATFORM,
+    STORE_ID,
+    ORDER_ID,
+    CART_ID,
+    CASE_ID,
+    CUSTOMER_ID,
+    SKU,
+    STAGE,
+    ORDER_VALUE,
 ]

@@ -13,7 +13,9 @@ from typing import Any
 from connectors.bigcommerce.signature import sign_webhook
 
 
-def _payload(store_hash: str, scope: str, data: dict[str, Any], created_at: int | None = None) -> dict[str, Any]:
+def _payload(
+    store_hash: str, scope: str, data: dict[str, Any], created_at: int | None = None
+) -> dict[str, Any]:
     created = created_at if created_at is not None else int(time.time())
     # BigCommerce's `hash` is a SHA-1 over the event; it repeats when the same event is sent again.
     digest = hashlib.sha1(json.dumps([scope, data, created], sort_keys=True).encode()).hexdigest()
@@ -47,7 +49,9 @@ def refund_webhook(store_hash: str, order_id: int | str, refund_id: int) -> dict
     return _payload(store_hash, "store/order/refund/created", data)
 
 
-def shipment_webhook(store_hash: str, order_id: int | str, shipment_id: int, *, created: bool = True) -> dict[str, Any]:
+def shipment_webhook(
+    store_hash: str, order_id: int | str, shipment_id: int, *, created: bool = True
+) -> dict[str, Any]:
     scope = "store/shipment/created" if created else "store/shipment/updated"
     return _payload(store_hash, scope, {"type": "shipment", "id": shipment_id, "orderId": int(order_id)})
 

@@ -1,0 +1,262 @@
+"""The sandbox's imitation of the BigCommerce REST reads and writes the connector uses, plus the
+seeding endpoints tests and the demo fill it with (`/sandbox/bigcommerce/...`)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from email.utils import format_datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from connectors.sandbox.rejections import bigcommerce_error
+from connectors.sandbox.state import SandboxState, SeededOrder, get_state, utc_now
+
+router = APIRouter(tags=["BigCommerce"])
+
+State = Annotated[SandboxState, Depends(get_state)]
+
+NOT_FOUND = "The requested resource was not found."
+
+# BigCommerce's order status names, so a status_id written through the API also updates `status`
+# the way the real store does.
+STATUS_NAMES = {
+    0: "Incomplete",
+    1: "Pending",
+    2: "Shipped",
+    3: "Partially Shipped",
+    4: "Refunded",
+    5: "Cancelled",
+    6: "Declined",
+    7: "Awaiting Payment",
+    8: "Awaiting Pickup",
+    9: "Awaiting Shipment",
+    10: "Completed",
+    11: "Awaiting Fulfillment",
+    12: "Manual Verification Required",
+    13: "Disputed",
+    14: "Partially Refunded",
+}
+
+SUB_RESOURCES = ("products", "shipments", "shipping_addresses")
+
+
+def _status_name(status_id: Any) -> str:
+    try:
+        return STATUS_NAMES.get(int(status_id), "Unknown")
+    except (TypeError, ValueError):
+        return "Unknown"
+
+
+def require_store_token(request: Request) -> None:
+    """Any non-empty X-Auth-Token opens any store: the sandbox checks presence, not identity."""
+    if not request.headers.get("X-Auth-Token", "").strip():
+        raise bigcommerce_error(401, "You must provide a valid X-Auth-Token header.")
+
+
+StoreAuth = Depends(require_store_token)
+
+
+def _rfc2822_now() -> str:
+    # V2 resources carry RFC 2822 dates ("Tue, 05 Mar 2024 10:00:00 +0000").
+    return format_datetime(utc_now())
+
+
+def _id(value: str) -> int | str:
+    return int(value) if value.isdigit() else value
+
+
+def _seeded(state: SandboxState, store_hash: str, order_id: str) -> SeededOrder:
+    seeded = state.order(store_hash, order_id)
+    if seeded is None:
+        raise bigcommerce_error(404, NOT_FOUND)
+    return seeded
+
+
+def _list_or_204(items: list[dict[str, Any]]) -> Response:
+    # BigCommerce's V2 API answers an empty collection with 204 and no body.
+    if not items:
+        return Response(status_code=204)
+    return JSONResponse(copy.deepcopy(items))
+
+
+async def _json_object(request: Request) -> dict[str, Any]:
+    try:
+        body = json.loads(await request.body())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise bigcommerce_error(400, f"The request body is not valid JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise bigcommerce_error(400, "The request body must be a JSON object.")
+    return body
+
+
+# ---- REST API -----------------------------------------------------------------------------------
+
+
+@router.get("/stores/{store_hash}/v2/orders/{order_id}", dependencies=[StoreAuth])
+async def get_order(store_hash: str, order_id: str, request: Request, state: State) -> dict[str, Any]:
+    seeded = _seeded(state, store_hash, order_id)
+    order = copy.deepcopy(seeded.order)
+    order.setdefault("shipping_address_count", len(seeded.shipping_addresses))
+    # The real V2 order links its sub-resources instead of embedding them.
+    api_root = f"{str(request.base_url).rstrip('/')}/stores/{store_hash}/v2"
+    for name in SUB_RESOURCES:
+        if name != "shipments":
+            order.setdefault(
+                name,
+                {"url": f"{api_root}/orders/{order_id}/{name}", "resource": f"/orders/{order_id}/{name}"},
+            )
+    return order
+
+
+@router.get("/stores/{store_hash}/v2/orders/{order_id}/products", dependencies=[StoreAuth])
+async def get_order_products(store_hash: str, order_id: str, state: State) -> Response:
+    return _list_or_204(_seeded(state, store_hash, order_id).products)
+
+
+@router.get("/stores/{store_hash}/v2/orders/{order_id}/shipments", dependencies=[StoreAuth])
+async def get_order_shipments(store_hash: str, order_id: str, state: State) -> Response:
+    return _list_or_204(_seeded(state, store_hash, order_id).shipments)
+
+
+@router.get("/stores/{store_hash}/v2/orders/{order_id}/shipping_addresses", dependencies=[StoreAuth])
+async def get_order_shipping_addresses(store_hash: str, order_id: str, state: State) -> Response:
+    return _list_or_204(_seeded(state, store_hash, order_id).shipping_addresses)
+
+
+@router.put("/stores/{store_hash}/v2/orders/{order_id}", dependencies=[StoreAuth])
+async def update_order(store_hash: str, order_id: str, request: Request, state: State) -> dict[str, Any]:
+    seeded = _seeded(state, store_hash, order_id)
+    changes = await _json_object(request)
+    for key, value in changes.items():
+        if key in SUB_RESOURCES or key == "id":
+            continue  # sub-resources and the id are not writable through this call here
+        current = seeded.order.get(key)
+        if isinstance(current, dict) and isinstance(value, dict):
+            current.update(value)  # e.g. billing_address: patch the fields given
+        else:
+            seeded.order[key] = value
+    if "status_id" in changes and "status" not in changes:
+        seeded.order["status"] = _status_name(changes["status_id"])
+    seeded.order["date_modified"] = _rfc2822_now()
+    state.writes.append(
+        {
+            "method": "PUT",
+            "store_hash": store_hash,
+            "order_id": order_id,
+            "path": request.url.path,
+            "body": changes,
+            "at": utc_now().isoformat(),
+        }
+    )
+    return copy.deepcopy(seeded.order)
+
+
+def _customers_of(state: SandboxState, store_hash: str) -> dict[str, dict[str, Any]]:
+    """Seeded customers, else derived from seeded orders' billing addresses (customer 0 is a guest)."""
+    found: dict[str, dict[str, Any]] = {}
+    for (store, _order_id), seeded in state.orders.items():
+        customer_id = str(seeded.order.get("customer_id") or 0)
+        if store != store_hash or customer_id == "0" or customer_id in found:
+            continue
+        billing = seeded.order.get("billing_address") or {}
+        found[customer_id] = {
+            "id": _id(customer_id),
+            "email": billing.get("email", ""),
+            "first_name": billing.get("first_name", ""),
+            "last_name": billing.get("last_name", ""),
+            "company": billing.get("company", ""),
+            "phone": billing.get("phone", ""),
+            "customer_group_id": 0,
+            "notes": "",
+            "date_created": seeded.order.get("date_created"),
+            "date_modified": seeded.order.get("date_modified") or seeded.order.get("date_created"),
+            "accepts_product_review_abandoned_cart_emails": False,
+            "origin_channel_id": 1,
+        }
+    for (store, customer_id), customer in state.customers.items():
+        if store == store_hash:
+            found[customer_id] = copy.deepcopy(customer)
+    return found
+
+
+@router.get("/stores/{store_hash}/v3/customers")
+async def list_customers(
+    store_hash: str,
+    request: Request,
+    state: State,
+    ids: Annotated[str | None, Query(alias="id:in")] = None,
+) -> JSONResponse:
+    if not request.headers.get("X-Auth-Token", "").strip():
+        # V3 answers errors as one object, not V2's list.
+        return JSONResponse(
+            {"status": 401, "title": "You must provide a valid X-Auth-Token header.", "errors": {}},
+            status_code=401,
+        )
+    customers = _customers_of(state, store_hash)
+    if ids is not None:
+        wanted = [i.strip() for i in ids.split(",") if i.strip()]
+        data = [customers[i] for i in wanted if i in customers]
+    else:
+        data = list(customers.values())
+    pagination = {"total": len(data), "count": len(data), "per_page": 50, "current_page": 1, "total_pages": 1}
+    return JSONResponse({"data": data, "meta": {"pagination": pagination}})
+
+
+# ---- seeding (sandbox only) ---------------------------------------------------------------------
+
+
+@router.put("/sandbox/bigcommerce/{store_hash}/orders/{order_id}", tags=["sandbox"])
+async def seed_order(store_hash: str, order_id: str, request: Request, state: State) -> dict[str, Any]:
+    """Body: a V2 order JSON plus optional `products`, `shipments`, `shipping_addresses` lists.
+    Replaces any order already seeded under this id."""
+    body = await _json_object(request)
+    lists: dict[str, list[dict[str, Any]]] = {}
+    for name in SUB_RESOURCES:
+        value = body.pop(name, None) or []
+        if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+            raise bigcommerce_error(400, f"{name} must be a list of objects")
+        lists[name] = value
+    body.setdefault("id", _id(order_id))
+    if "status_id" in body:
+        body.setdefault("status", _status_name(body["status_id"]))
+    body.setdefault("date_created", _rfc2822_now())
+    state.orders[(store_hash, order_id)] = SeededOrder(order=body, **lists)
+    return {"store_hash": store_hash, "order_id": order_id, **{k: len(v) for k, v in lists.items()}}
+
+
+@router.post("/sandbox/bigcommerce/{store_hash}/orders/{order_id}/shipments", tags=["sandbox"])
+async def seed_shipment(store_hash: str, order_id: str, request: Request, state: State) -> JSONResponse:
+    """Append a shipment (as when the merchant ships); ids are numbered per store like BigCommerce's."""
+    seeded = _seeded(state, store_hash, order_id)
+    shipment = await _json_object(request)
+    taken = [
+        int(s["id"])
+        for (store, _), other in state.orders.items()
+        if store == store_hash
+        for s in other.shipments
+        if str(s.get("id", "")).isdigit()
+    ]
+    shipment.setdefault("id", max(taken, default=0) + 1)
+    shipment.setdefault("order_id", _id(order_id))
+    shipment.setdefault("date_created", _rfc2822_now())
+    seeded.shipments.append(shipment)
+    return JSONResponse(copy.deepcopy(shipment), status_code=201)
+
+
+@router.put("/sandbox/bigcommerce/{store_hash}/customers/{customer_id}", tags=["sandbox"])
+async def seed_customer(
+    store_hash: str, customer_id: str, state: State, customer: Annotated[dict[str, Any], Body()]
+) -> dict[str, Any]:
+    """Seed a V3 customer explicitly (otherwise customers are derived from seeded orders)."""
+    customer.setdefault("id", _id(customer_id))
+    state.customers[(store_hash, customer_id)] = customer
+    return customer
+
+
+@router.get("/sandbox/bigcommerce/writes", tags=["sandbox"])
+async def list_writes(state: State) -> list[dict[str, Any]]:
+    """Every write the connector made through the REST API, oldest first."""
+    return state.writes

@@ -1,0 +1,112 @@
+"""The sandbox's whole memory: messages received, tokens issued, faults set, seeded platform data.
+
+In memory on purpose: the sandbox is a test double, and a restart giving a clean slate is a feature.
+One instance lives on `app.state.sandbox`; every handler reaches it through `get_state`.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from fastapi import Request
+from pydantic import BaseModel, Field
+
+from connectors.sandbox.faults import FaultConfig
+from domain.notifications import Channel
+
+
+class MessageRecord(BaseModel):
+    """One message to one destination, as the sandbox received it (base64 parts decoded)."""
+
+    channel: Channel
+    to: str
+    text: str | None = None  # SMS text or push body
+    subject: str | None = None  # email
+    html: str | None = None  # email HTML part
+    body: str | None = None  # email plain-text part
+    title: str | None = None  # push
+    reference: str | None = None  # customer_reference: our message key
+    received_at: datetime
+    job_id: str
+    status: Literal["sent", "failed"] = "sent"
+    ref: str | None = None  # the destination's own `ref`
+    submit_id: str | None = None  # the X-MRA-SubmitId header
+    from_name: str | None = None  # email
+    image: str | None = None  # push
+    link: str | None = None  # push
+    data: dict[str, str] = Field(default_factory=dict)  # push data map
+
+
+@dataclass
+class SeededOrder:
+    """A BigCommerce V2 order and its sub-resources, which BigCommerce serves from separate URLs."""
+
+    order: dict[str, Any]
+    products: list[dict[str, Any]] = field(default_factory=list)
+    shipments: list[dict[str, Any]] = field(default_factory=list)
+    shipping_addresses: list[dict[str, Any]] = field(default_factory=list)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class SandboxState:
+    def __init__(self, callback_url: str | None = None, token_ttl: int = 3600) -> None:
+        # Where OpenText-style callbacks (status webhooks, replies) go; None: nowhere.
+        self.callback_url = callback_url
+        self.token_ttl = token_ttl
+        self.messages: list[MessageRecord] = []
+        self.tokens: dict[str, float] = {}  # access token -> monotonic expiry
+        self.faults = FaultConfig()
+        self.rng = random.Random()
+        self.orders: dict[tuple[str, str], SeededOrder] = {}
+        self.customers: dict[tuple[str, str], dict[str, Any]] = {}
+        self.writes: list[dict[str, Any]] = []
+        self._job_seq = 0
+
+    # OpenText side
+
+    def upcoming_job_id(self) -> str:
+        return f"xsi-{self._job_seq + 1:010d}"
+
+    def take_job_id(self) -> str:
+        job_id = self.upcoming_job_id()
+        self._job_seq += 1
+        return job_id
+
+    def issue_token(self) -> str:
+        token = "sbx-" + secrets.token_urlsafe(24)
+        self.tokens[token] = time.monotonic() + self.token_ttl
+        return token
+
+    def token_valid(self, token: str) -> bool:
+        expires = self.tokens.get(token)
+        return expires is not None and time.monotonic() < expires
+
+    def set_faults(self, faults: FaultConfig) -> None:
+        self.faults = faults
+        # A seed makes the sequence of injected failures repeatable across test runs.
+        self.rng = random.Random(faults.seed)
+
+    def messages_matching(self, to: str | None = None, reference: str | None = None) -> list[MessageRecord]:
+        return [
+            m
+            for m in self.messages
+            if (to is None or m.to == to) and (reference is None or m.reference == reference)
+        ]
+
+    # BigCommerce side
+
+    def order(self, store_hash: str, order_id: str) -> SeededOrder | None:
+        return self.orders.get((store_hash, order_id))
+
+
+def get_state(request: Request) -> SandboxState:
+    state: SandboxState = request.app.state.sandbox
+    return state

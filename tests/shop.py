@@ -1,0 +1,134 @@
+"""A BigCommerce store as the tests play it: seeds orders in the sandbox, changes their status the way
+a merchant would, and posts the signed webhooks BigCommerce would send."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+
+from connectors.bigcommerce.simulate import order_webhook, refund_webhook, shipment_webhook, signed_headers
+from domain.events import order_workflow_id
+
+
+async def eventually(
+    check: Callable[[], Awaitable[bool]], timeout: float = 30.0, what: str = "condition"
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if await check():
+            return
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+class Shop:
+    def __init__(self, http: httpx.AsyncClient, sandbox_url: str, ingress_url: str, secret: str) -> None:
+        self.http = http
+        self.sandbox = sandbox_url
+        self.ingress = ingress_url
+        self.secret = secret
+        self.store = f"s{uuid.uuid4().hex[:8]}"
+
+    def workflow_id(self, order_id: int) -> str:
+        return order_workflow_id("bigcommerce", self.store, str(order_id))
+
+    async def seed(
+        self,
+        order_id: int,
+        *,
+        status: int = 11,
+        total: str = "59.90",
+        currency: str = "USD",
+        email: str | None = "ada@example.com",
+        phone: str | None = "+14155550101",
+    ) -> None:
+        body = {
+            "id": order_id,
+            "customer_id": 7,
+            "status_id": status,
+            "total_inc_tax": total,
+            "currency_code": currency,
+            "date_created": "Mon, 23 Nov 2026 09:00:00 +0000",
+            "billing_address": {
+                "first_name": "Ada",
+                "last_name": "Lovelace",
+                "email": email or "",
+                "phone": phone or "",
+            },
+            "products": [{"name": "Mug", "sku": "MUG-1", "quantity": 2, "price_inc_tax": "29.95"}],
+        }
+        r = await self.http.put(
+            f"{self.sandbox}/sandbox/bigcommerce/{self.store}/orders/{order_id}", json=body
+        )
+        r.raise_for_status()
+
+    async def set_status(self, order_id: int, status: int) -> None:
+        r = await self.http.put(
+            f"{self.sandbox}/stores/{self.store}/v2/orders/{order_id}",
+            json={"status_id": status},
+            headers={"X-Auth-Token": "t"},
+        )
+        r.raise_for_status()
+
+    async def add_shipment(self, order_id: int, shipment_id: int) -> None:
+        shipment = {
+            "id": shipment_id,
+            "tracking_number": f"1Z{order_id}",
+            "tracking_carrier": "ups",
+            "tracking_link": f"https://track.example/{order_id}",
+            "shipping_method": "Ground",
+        }
+        r = await self.http.post(
+            f"{self.sandbox}/sandbox/bigcommerce/{self.store}/orders/{order_id}/shipments", json=shipment
+        )
+        r.raise_for_status()
+
+    async def post_body(self, body: bytes, headers: dict[str, str] | None = None) -> httpx.Response:
+        sig = signed_headers(body, self.secret) if headers is None else headers
+        return await self.http.post(
+            f"{self.ingress}/webhooks/bigcommerce",
+            content=body,
+            headers={"Content-Type": "application/json", **sig},
+        )
+
+    async def post(self, payload: dict[str, Any]) -> httpx.Response:
+        return await self.post_body(json.dumps(payload).encode())
+
+    async def created(self, order_id: int) -> httpx.Response:
+        return await self.post(order_webhook(self.store, "store/order/created", order_id))
+
+    async def status_changed(self, order_id: int, new: int, previous: int = 11) -> httpx.Response:
+        await self.set_status(order_id, new)
+        return await self.post(
+            order_webhook(
+                self.store, "store/order/statusUpdated", order_id, new_status=new, previous_status=previous
+            )
+        )
+
+    async def shipped(self, order_id: int, shipment_id: int = 1, status: int = 2) -> httpx.Response:
+        await self.set_status(order_id, status)
+        await self.add_shipment(order_id, shipment_id)
+        return await self.post(shipment_webhook(self.store, order_id, shipment_id))
+
+    async def refunded(self, order_id: int, refund_id: int, status: int) -> httpx.Response:
+        await self.set_status(order_id, status)
+        return await self.post(refund_webhook(self.store, order_id, refund_id))
+
+    async def messages(self, order_id: int | None = None) -> list[dict[str, Any]]:
+        r = await self.http.get(f"{self.sandbox}/sandbox/messages")
+        r.raise_for_status()
+        prefix = (
+            self.workflow_id(order_id) + ":" if order_id is not None else f"order:bigcommerce:{self.store}:"
+        )
+        return [m for m in r.json() if (m.get("reference") or "").startswith(prefix)]
+
+    async def steps(self, order_id: int) -> list[str]:
+        """The message steps the sandbox received for an order, oldest first (e.g. `shipped`)."""
+        prefix = self.workflow_id(order_id) + ":"
+        return [m["reference"][len(prefix) :] for m in await self.messages(order_id)]
