@@ -6,7 +6,6 @@ import asyncio
 import logging
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Annotated
 
@@ -70,12 +69,8 @@ def dev(
         console.print(f"[bold]Ingress[/]          http://127.0.0.1:{settings.ingress_port}/docs")
         console.print(f"[bold]Sandbox outbox[/]   http://127.0.0.1:{settings.sandbox_port}/")
         console.print("Ctrl-C stops everything.")
-        try:
-            while True:
-                stack.check_alive()
-                time.sleep(1)
-        except KeyboardInterrupt:
-            console.print("stopping …")
+        stack.run_until_stopped()
+        console.print("stopping …")
 
 
 @app.command()

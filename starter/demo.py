@@ -254,12 +254,7 @@ def run_demo(
         )
         if keep:
             console.print("The stack keeps running for you to look around; Ctrl-C stops it.")
-            try:
-                while True:
-                    stack.check_alive()
-                    time.sleep(1)
-            except KeyboardInterrupt:
-                pass
+            stack.run_until_stopped()
     finally:
         with console.status("stopping …"):
             stack.stop()

@@ -142,6 +142,22 @@ class DevStack:
                 proc.kill()
         self.procs.clear()
 
+    def run_until_stopped(self) -> None:
+        """Block until Ctrl-C or SIGTERM (also when started in the background, where SIGINT is
+        ignored), failing fast if a child dies."""
+
+        def stop(signum: int, frame: object) -> None:
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        try:
+            while True:
+                self.check_alive()
+                time.sleep(1)
+        except KeyboardInterrupt:
+            pass
+
     def __enter__(self) -> DevStack:
         try:
             self.start()
