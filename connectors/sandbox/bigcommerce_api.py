@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from connectors.bigcommerce.status_map import STATUS_NAMES
 from connectors.sandbox.rejections import bigcommerce_error
 from connectors.sandbox.state import SandboxState, SeededOrder, get_state, utc_now
 
@@ -20,25 +21,8 @@ State = Annotated[SandboxState, Depends(get_state)]
 
 NOT_FOUND = "The requested resource was not found."
 
-# BigCommerce's order status names, so a status_id written through the API also updates `status`
-# the way the real store does.
-STATUS_NAMES = {
-    0: "Incomplete",
-    1: "Pending",
-    2: "Shipped",
-    3: "Partially Shipped",
-    4: "Refunded",
-    5: "Cancelled",
-    6: "Declined",
-    7: "Awaiting Payment",
-    8: "Awaiting Pickup",
-    9: "Awaiting Shipment",
-    10: "Completed",
-    11: "Awaiting Fulfillment",
-    12: "Manual Verification Required",
-    13: "Disputed",
-    14: "Partially Refunded",
-}
+# A status_id written through the API also updates `status`, as the real store does: the names
+# come from the connector's table (STATUS_NAMES), one source for both sides.
 
 SUB_RESOURCES = ("products", "shipments", "shipping_addresses")
 
