@@ -108,3 +108,35 @@ class OrderSnapshot(BaseModel):
     lines: list[OrderLine] = Field(default_factory=list)
     shipments: list[Shipment] = Field(default_factory=list)
     shipping_city: str | None = None
+
+
+class DeliveryState(StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
+class DeliveryReceipt(BaseModel):
+    """One delivery outcome OpenText reports (status webhook or status poll), in our terms."""
+
+    job_id: str
+    message_key: str | None = None  # our key, echoed back as customer_reference
+    channel: Channel
+    address: str | None = None
+    state: DeliveryState
+    detail: str | None = None
+    occurred_at: datetime | None = None
+    opted_out: bool = False  # an email opt-out event (the recipient unsubscribed)
+
+
+class InboundMessage(BaseModel):
+    """A customer's message to us: an SMS reply, an email reply or a push action."""
+
+    channel: Channel
+    sender: str  # the customer's address: E.164 phone, email, or push token
+    text: str
+    received_at: datetime
+    to: str | None = None  # our sender id / short code / reply address
+    provider_message_id: str | None = None
+    reference: str | None = None  # the message key replied to, when the provider tells us
+    action: str | None = None  # a push action id ("GOT_IT", "HERE" …)

@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     opentext_password: SecretStr | None = None
     opentext_from_name: str = "Tidings Store"
 
+    # Shared secret OpenText's status and inbound webhooks must carry (header below); our side of
+    # an unverified wire detail (reference/opentext.md), so it is ours to choose.
+    opentext_callback_secret: SecretStr | None = None
+    opentext_callback_header: str = "X-Tidings-Callback-Secret"
+
     bigcommerce_api_url: str = "http://127.0.0.1:8025"
     bigcommerce_client_secret: SecretStr | None = None
     # The older alternative to signatures: a secret custom header set when the hook was created.
@@ -40,6 +45,9 @@ class Settings(BaseSettings):
     sfcc_webhook_secret: SecretStr | None = None
     sap_webhook_user: str | None = None
     sap_webhook_password: SecretStr | None = None
+
+    # Bearer token for the ingress's own APIs (preferences, subscriptions).
+    api_token: SecretStr | None = None
 
     ingress_host: str = "127.0.0.1"
     ingress_port: int = 8000
