@@ -17,12 +17,12 @@ from temporalio.worker import Worker
 
 from activities.delivery import DeliveryActivities
 from activities.hydration import HydrationActivities
-from activities.ledger import Ledger
 from activities.rendering import Renderer
 from connectors.bigcommerce.client import BigCommerceClient
 from connectors.opentext.client import OpenTextClient
 from domain.settings import Settings, get_settings
 from starter.temporal_client import connect
+from store.stores import Stores
 from workflows.order_lifecycle import OrderLifecycle
 
 WORKFLOWS: Sequence[type] = [OrderLifecycle]
@@ -31,17 +31,17 @@ WORKFLOWS: Sequence[type] = [OrderLifecycle]
 @asynccontextmanager
 async def activity_set(settings: Settings) -> AsyncIterator[list[Callable[..., Any]]]:
     """Build the activities with their shared clients; close them afterwards."""
-    ledger = await Ledger.open(settings.database_url)
+    stores = await Stores.open(settings.database_url)
     async with httpx.AsyncClient(timeout=httpx.Timeout(20.0, connect=5.0)) as http:
         opentext = OpenTextClient.from_settings(http, settings)
-        delivery = DeliveryActivities(opentext, ledger, Renderer(), settings.opentext_from_name)
+        delivery = DeliveryActivities(opentext, stores, Renderer(), settings.opentext_from_name)
         hydration = HydrationActivities(
             BigCommerceClient(http, settings.bigcommerce_api_url, settings.bigcommerce_token)
         )
         try:
             yield [delivery.send_message, hydration.hydrate_order]
         finally:
-            await ledger.close()
+            await stores.close()
 
 
 @asynccontextmanager

@@ -1,26 +1,131 @@
-"""The delivery activity: one call per message. Ledger claim → channel by channel: render, send
-through OpenText → ledger finish. Idempotent on the message key."""
+"""The delivery activity: one call per message, idempotent on the message key.
+
+Ledger claim → the customer's preferences → channel by channel: address, consent, frequency cap,
+quiet hours, render, segment limit, send through OpenText → ledger finish. A channel that cannot
+be used (no address, invalid number, opt-out, no marketing opt-in, cap reached, permanent provider
+failure, too many segments) falls through to the next; transient provider failures raise and are
+retried by Temporal. A marketing SMS or push inside the recipient's quiet hours is not sent: the
+claim is released and the result says when to try again (the workflow waits durably).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from temporalio import activity
 
+from activities.addressing import InvalidAddress, e164, recipient_time_zone
 from activities.errors import to_application_error
-from activities.ledger import Ledger, result_from_row
 from activities.rendering import Renderer
 from connectors.errors import ProviderError
 from connectors.opentext.client import OpenTextClient
 from connectors.opentext.payloads import PushMessage
 from connectors.opentext.sms import sms_segments
-from domain.notifications import Channel, ChannelAttempt, MessageRequest, MessageResult, MessageStatus
+from domain.notifications import (
+    Category,
+    Channel,
+    ChannelAttempt,
+    MessageRequest,
+    MessageResult,
+    MessageStatus,
+    Recipient,
+)
+from domain.preferences import Preferences, QuietHours, zone
+from store.ledger import result_from_row
+from store.stores import Stores
+
+QUIET_CHANNELS = frozenset({Channel.SMS, Channel.PUSH})
+
+
+@dataclass
+class Skip(Exception):
+    """This channel cannot carry the message; `outcome` is "skipped" (never tried) or "failed"."""
+
+    outcome: str
+    reason: str
+
+
+def _merge(recipient: Recipient, prefs: Preferences | None) -> Recipient:
+    """The customer's own preferences win over what the platform told us."""
+    if prefs is None:
+        return recipient
+    return recipient.model_copy(
+        update={
+            "email": prefs.email or recipient.email,
+            "phone": prefs.phone or recipient.phone,
+            "push_token": prefs.push_token or recipient.push_token,
+            "locale": prefs.locale or recipient.locale,
+            "time_zone": prefs.time_zone or recipient.time_zone,
+        }
+    )
+
+
+def _channel_order(request: MessageRequest, prefs: Preferences | None) -> list[Channel]:
+    if not prefs or not prefs.channels:
+        return list(request.channels)
+    preferred = [c for c in prefs.channels if c in request.channels]
+    return preferred + [c for c in request.channels if c not in preferred]
 
 
 class DeliveryActivities:
-    def __init__(self, opentext: OpenTextClient, ledger: Ledger, renderer: Renderer, from_name: str) -> None:
+    def __init__(self, opentext: OpenTextClient, stores: Stores, renderer: Renderer, from_name: str) -> None:
         self.opentext = opentext
-        self.from_name = from_name
-        self.ledger = ledger
+        self.stores = stores
         self.renderer = renderer
+        self.from_name = from_name
+
+    async def _preferences(self, request: MessageRequest) -> Preferences | None:
+        if not request.customer_key:
+            return None
+        platform, store, customer_id = request.customer_key.split(":", 2)
+        return await self.stores.preferences.get(platform, store, customer_id)
+
+    async def _usable_address(
+        self, channel: Channel, recipient: Recipient, request: MessageRequest, prefs: Preferences | None
+    ) -> str:
+        """The address to use on this channel, or `Skip` saying why not."""
+        address = recipient.address(channel)
+        if not address:
+            raise Skip("skipped", f"no {channel} address")
+        if channel is Channel.SMS:
+            try:
+                address = e164(address, recipient.country or request.policy.default_region)
+            except InvalidAddress as exc:
+                raise Skip("failed", str(exc)) from None
+        blocked = await self.stores.opt_outs.blocks(channel, address, request.category)
+        if blocked and not (request.confirms_opt_out and channel is Channel.SMS):
+            raise Skip("skipped", blocked)
+        if request.category is Category.MARKETING:
+            if prefs is None or channel not in prefs.marketing_opt_in:
+                raise Skip("skipped", f"no marketing opt-in for {channel}")
+            await self._check_cap(channel, request)
+        return address
+
+    async def _check_cap(self, channel: Channel, request: MessageRequest) -> None:
+        cap, window = request.policy.marketing_cap, request.policy.cap_window
+        if cap is None or not request.customer_key:
+            return
+        since = (request.now or datetime.now().astimezone()) - window
+        sent = await self.stores.ledger.sent_since(
+            request.customer_key, channel, Category.MARKETING.value, since
+        )
+        if sent >= cap:
+            raise Skip("skipped", f"frequency cap: {sent} marketing {channel} messages in {window}")
+
+    def _quiet_until(
+        self, channel: Channel, recipient: Recipient, request: MessageRequest, prefs: Preferences | None
+    ) -> datetime | None:
+        if request.category is not Category.MARKETING or channel not in QUIET_CHANNELS or request.now is None:
+            return None
+        policy = request.policy
+        quiet = (prefs.quiet_hours if prefs else None) or QuietHours(
+            start=policy.quiet_hours_start, end=policy.quiet_hours_end
+        )
+        tz = zone(recipient_time_zone(recipient.time_zone, recipient.phone, policy.store_time_zone))
+        local = request.now.astimezone(tz)
+        ends = quiet.ends_after(local)
+        return None if ends == local else ends
 
     async def _send_on(
         self, channel: Channel, address: str, request: MessageRequest
@@ -29,8 +134,11 @@ class DeliveryActivities:
             request.journey, request.step, channel, request.recipient.locale, request.context
         )
         if channel is Channel.SMS:
+            segments = sms_segments(rendered.text)
+            if segments > request.policy.max_sms_segments:
+                raise Skip("failed", f"{segments} SMS segments, more than {request.policy.max_sms_segments}")
             job = await self.opentext.send_sms(to=address, text=rendered.text, key=request.key)
-            return job, sms_segments(rendered.text)
+            return job, segments
         if channel is Channel.EMAIL:
             job = await self.opentext.send_email(
                 to=address,
@@ -54,21 +162,33 @@ class DeliveryActivities:
 
     @activity.defn(name="send_message")
     async def send_message(self, request: MessageRequest) -> MessageResult:
-        existing = await self.ledger.claim(request)
+        existing = await self.stores.ledger.claim(request)
         if existing is not None:
             activity.logger.info("message %s already %s; not sending again", request.key, existing.status)
             return result_from_row(existing)
 
+        prefs = await self._preferences(request)
+        recipient = _merge(request.recipient, prefs)
+        request = request.model_copy(update={"recipient": recipient})
         attempts: list[ChannelAttempt] = []
-        for channel in request.channels:
-            address = request.recipient.address(channel)
-            if not address:
-                attempts.append(
-                    ChannelAttempt(channel=channel, outcome="skipped", reason=f"no {channel} address")
-                )
-                continue
+        for channel in _channel_order(request, prefs):
             try:
+                address = await self._usable_address(channel, recipient, request, prefs)
+                quiet_until = self._quiet_until(channel, recipient, request, prefs)
+                if quiet_until is not None:
+                    await self.stores.ledger.release(request.key)
+                    return MessageResult(
+                        key=request.key,
+                        status=MessageStatus.DEFERRED,
+                        channel=channel,
+                        reason=f"quiet hours until {quiet_until:%Y-%m-%d %H:%M %Z} recipient time",
+                        not_before=quiet_until,
+                        attempts=attempts,
+                    )
                 job_id, segments = await self._send_on(channel, address, request)
+            except Skip as skip:
+                attempts.append(ChannelAttempt(channel=channel, outcome=skip.outcome, reason=skip.reason))
+                continue
             except ProviderError as exc:
                 if exc.transient:
                     raise to_application_error(exc) from exc
@@ -83,7 +203,7 @@ class DeliveryActivities:
                 segments=segments,
                 attempts=attempts,
             )
-            await self.ledger.finish(result, address)
+            await self.stores.ledger.finish(result, address)
             return result
 
         reason = "; ".join(f"{a.channel}: {a.reason}" for a in attempts) or "no channels in policy"
@@ -91,5 +211,5 @@ class DeliveryActivities:
             MessageStatus.FAILED if any(a.outcome == "failed" for a in attempts) else MessageStatus.SUPPRESSED
         )
         result = MessageResult(key=request.key, status=status, reason=reason, attempts=attempts)
-        await self.ledger.finish(result, None)
+        await self.stores.ledger.finish(result, None)
         return result

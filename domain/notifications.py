@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -10,6 +10,19 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from domain.events import OrderStage, Platform
+
+
+class DeliveryPolicy(BaseModel):
+    """How the delivery activity treats one message; travels in the request, from the journey's
+    policy, so a run's rules are fixed in its history."""
+
+    marketing_cap: int | None = 3  # marketing messages per customer and channel per window
+    cap_window: timedelta = timedelta(days=7)
+    max_sms_segments: int = 4
+    quiet_hours_start: time = time(21, 0)  # recipient local time, unless their preferences say otherwise
+    quiet_hours_end: time = time(8, 0)
+    store_time_zone: str = "UTC"  # last resort when neither preferences nor the phone number tell
+    default_region: str = "US"  # for national phone numbers without a country
 
 
 class Channel(StrEnum):
@@ -34,6 +47,7 @@ class Recipient(BaseModel):
     push_token: str | None = None
     locale: str = "en"
     time_zone: str | None = None
+    country: str | None = None  # ISO 3166 alpha-2: the region a national phone number belongs to
 
     def address(self, channel: Channel) -> str | None:
         return {Channel.EMAIL: self.email, Channel.SMS: self.phone, Channel.PUSH: self.push_token}[channel]
@@ -51,6 +65,10 @@ class MessageRequest(BaseModel):
     channels: list[Channel]
     recipient: Recipient
     context: dict[str, Any] = Field(default_factory=dict)
+    customer_key: str | None = None  # "{platform}:{store}:{customer_id}": preferences and caps
+    policy: DeliveryPolicy = Field(default_factory=lambda: DeliveryPolicy())
+    now: datetime | None = None  # the workflow's clock: quiet hours are judged at this moment
+    confirms_opt_out: bool = False  # the one SMS a STOP gets back: sent despite the opt-out
 
 
 class MessageStatus(StrEnum):
@@ -58,6 +76,7 @@ class MessageStatus(StrEnum):
     DELIVERED = "delivered"
     FAILED = "failed"
     SUPPRESSED = "suppressed"
+    DEFERRED = "deferred"  # quiet hours: not sent yet, due at `not_before`
 
 
 class ChannelAttempt(BaseModel):
@@ -75,6 +94,7 @@ class MessageResult(BaseModel):
     segments: int | None = None
     attempts: list[ChannelAttempt] = Field(default_factory=list)
     duplicate: bool = False  # True when the ledger already had this key
+    not_before: datetime | None = None  # for DEFERRED: when quiet hours end
 
 
 class OrderLine(BaseModel):

@@ -13,12 +13,13 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.delivery import DeliveryActivities
-from activities.ledger import Ledger, hash_address
 from activities.rendering import Renderer
 from connectors.opentext.auth import TokenProvider
 from connectors.opentext.client import OpenTextClient
 from connectors.sandbox.app import create_app
 from domain.notifications import Category, Channel, MessageRequest, MessageStatus, Recipient
+from store.ledger import hash_address
+from store.stores import Stores
 
 SANDBOX = "http://sandbox.test"
 
@@ -31,13 +32,13 @@ async def sandbox_http() -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture
 async def delivery(sandbox_http: httpx.AsyncClient, tmp_path: Path) -> AsyncIterator[DeliveryActivities]:
-    ledger = await Ledger.open(f"sqlite+aiosqlite:///{tmp_path / 'ledger.db'}")
+    stores = await Stores.open(f"sqlite+aiosqlite:///{tmp_path / 'store.db'}")
     tokens = TokenProvider(
         sandbox_http, token_url=f"{SANDBOX}/tenants/t/oauth2/token", client_id="id", client_secret="secret"
     )
     opentext = OpenTextClient(sandbox_http, f"{SANDBOX}/mra/v1", tokens)
-    yield DeliveryActivities(opentext, ledger, Renderer(), from_name="Test Shop")
-    await ledger.close()
+    yield DeliveryActivities(opentext, stores, Renderer(), from_name="Test Shop")
+    await stores.close()
 
 
 def request(
@@ -83,7 +84,7 @@ async def test_a_retried_send_does_not_send_twice(
     messages = await outbox(sandbox_http)
     assert len(messages) == 1
     assert messages[0]["reference"] == "k-once" and messages[0]["subject"] == "Order #42 is confirmed"
-    row = await delivery.ledger.get("k-once")
+    row = await delivery.stores.ledger.get("k-once")
     assert row is not None and row.status == "sent" and row.job_id == first.job_id
     assert row.address_hash == hash_address("ada@example.com") and "ada" not in (row.address_hash or "")
 
@@ -105,7 +106,7 @@ async def test_nobody_to_reach_is_recorded_as_suppressed(delivery: DeliveryActiv
     result = await ActivityEnvironment().run(delivery.send_message, request("k-none", email=None, phone=None))
     assert result.status == MessageStatus.SUPPRESSED
     assert result.reason == "email: no email address; sms: no sms address"
-    row = await delivery.ledger.get("k-none")
+    row = await delivery.stores.ledger.get("k-none")
     assert row is not None and row.status == "suppressed"
 
 
@@ -134,5 +135,5 @@ async def test_permanent_rejection_on_every_channel_is_a_recorded_failure(
     assert result.status == MessageStatus.FAILED
     assert [a.outcome for a in result.attempts] == ["failed", "failed"]
     assert "400" in (result.reason or "")
-    row = await delivery.ledger.get("k-400")
+    row = await delivery.stores.ledger.get("k-400")
     assert row is not None and row.status == "failed" and row.reason == result.reason

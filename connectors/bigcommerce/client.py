@@ -46,6 +46,7 @@ class _BillingAddress(_Wire):
     last_name: _Text = None
     email: _Text = None
     phone: _Text = None
+    country_iso2: _Text = None
 
 
 class _Order(_Wire):
@@ -218,6 +219,7 @@ def _snapshot(
             email=billing.email,
             phone=billing.phone,
             locale="en",
+            country=billing.country_iso2,
         ),
         total=order.total_inc_tax,
         currency=order.currency_code,

@@ -6,6 +6,7 @@ One instance lives on `app.state.sandbox`; every handler reaches it through `get
 
 from __future__ import annotations
 
+import asyncio
 import random
 import secrets
 import time
@@ -16,6 +17,7 @@ from typing import Any, Literal
 from fastapi import Request
 from pydantic import BaseModel, Field
 
+from connectors.opentext.callbacks import DEFAULT_CALLBACK_HEADER
 from connectors.sandbox.faults import FaultConfig
 from domain.notifications import Channel
 
@@ -33,13 +35,43 @@ class MessageRecord(BaseModel):
     reference: str | None = None  # customer_reference: our message key
     received_at: datetime
     job_id: str
-    status: Literal["sent", "failed"] = "sent"
+    # "sent" when accepted; "delivered" once the status callback reports it, "failed" when the
+    # address is in the faults' `undeliverable` list.
+    status: Literal["sent", "delivered", "failed"] = "sent"
     ref: str | None = None  # the destination's own `ref`
     submit_id: str | None = None  # the X-MRA-SubmitId header
     from_name: str | None = None  # email
     image: str | None = None  # push
     link: str | None = None  # push
     data: dict[str, str] = Field(default_factory=dict)  # push data map
+
+
+class ReplyRecord(BaseModel):
+    """A simulated customer message to us (`POST /sandbox/reply`) and what the ingress made of it."""
+
+    channel: Channel
+    sender: str  # the customer's phone, email or push token
+    to: str | None = None
+    text: str
+    received_at: datetime
+    message_id: str
+    reference: str | None = None  # the message key replied to
+    action: str | None = None  # push action id
+    callback_status: int | None = None  # the ingress's HTTP status; None when it was not reached
+    callback_error: str | None = None
+
+
+class CallbackAttempt(BaseModel):
+    """One POST of a callback to the ingress (`GET /sandbox/callbacks`)."""
+
+    kind: Literal["status", "inbound"]
+    url: str
+    attempt: int  # 1 for the first try of this callback
+    job_id: str | None = None  # status callbacks
+    message_id: str | None = None  # inbound callbacks
+    status_code: int | None = None  # None: no HTTP answer (connection error, timeout)
+    error: str | None = None
+    at: datetime
 
 
 @dataclass
@@ -57,9 +89,28 @@ def utc_now() -> datetime:
 
 
 class SandboxState:
-    def __init__(self, callback_url: str | None = None, token_ttl: int = 3600) -> None:
-        # Where OpenText-style callbacks (status webhooks, replies) go; None: nowhere.
-        self.callback_url = callback_url
+    def __init__(
+        self,
+        callback_url: str | None = None,
+        token_ttl: int = 3600,
+        *,
+        callback_secret: str | None = None,
+        callback_header: str = DEFAULT_CALLBACK_HEADER,
+        status_delay: float = 0.5,
+    ) -> None:
+        # Where OpenText-style callbacks (status webhooks, replies) go: the ingress's base URL, to
+        # which `/callbacks/opentext/status` and `/callbacks/opentext/inbound` are appended.
+        # None: status callbacks are not sent and replies answer 502.
+        self.callback_url = callback_url.rstrip("/") if callback_url else None
+        self.callback_secret = callback_secret  # sent in `callback_header`; no header when None
+        self.callback_header = callback_header
+        self.status_delay = status_delay  # seconds between accepting a send and its status callback
+        self.callback_attempts = 4  # tries per status callback (connection errors and 5xx are retried)
+        self.callback_backoff = 0.5  # seconds before the first retry, doubled each time
+        self.callback_timeout = 10.0  # seconds per callback request
+        self.callbacks: list[CallbackAttempt] = []
+        self.replies: list[ReplyRecord] = []
+        self.pending: set[asyncio.Task[None]] = set()  # scheduled callbacks, cancelled at shutdown
         self.token_ttl = token_ttl
         self.messages: list[MessageRecord] = []
         self.tokens: dict[str, float] = {}  # access token -> monotonic expiry
@@ -69,6 +120,7 @@ class SandboxState:
         self.customers: dict[tuple[str, str], dict[str, Any]] = {}
         self.writes: list[dict[str, Any]] = []
         self._job_seq = 0
+        self._reply_seq = 0
 
     # OpenText side
 
@@ -79,6 +131,10 @@ class SandboxState:
         job_id = self.upcoming_job_id()
         self._job_seq += 1
         return job_id
+
+    def take_reply_id(self) -> str:
+        self._reply_seq += 1
+        return f"sbx-in-{self._reply_seq:010d}"
 
     def issue_token(self) -> str:
         token = "sbx-" + secrets.token_urlsafe(24)
@@ -100,6 +156,9 @@ class SandboxState:
             for m in self.messages
             if (to is None or m.to == to) and (reference is None or m.reference == reference)
         ]
+
+    def replies_matching(self, sender: str | None = None) -> list[ReplyRecord]:
+        return [r for r in self.replies if sender is None or r.sender == sender]
 
     # BigCommerce side
 

@@ -38,7 +38,7 @@ def _events(record: MessageRecord, sent: bool) -> dict[str, Any]:
 
 
 def _delivery(record: MessageRecord) -> dict[str, Any]:
-    sent = record.status == "sent"
+    sent = record.status != "failed"  # "sent" or "delivered"
     at = _time(record.received_at)
     address_field = "email" if record.channel == Channel.EMAIL else "sms"
     return {

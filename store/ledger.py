@@ -1,43 +1,27 @@
 """The message ledger: one row per message key. It is what makes sending exactly-once: a retried
-activity, a replayed workflow or a later run of the same journey finds its key and does not send again.
-
-Addresses are stored as SHA-256 hashes, never in clear.
-"""
+activity, a replayed workflow or a later run of the same journey finds its key and does not send
+again. Receipts from OpenText update the same row. Addresses are stored as hashes, never in clear."""
 
 from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
-from pathlib import Path
 
-from sqlalchemy import DateTime, Integer, String, Text, select
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from domain.notifications import Channel, MessageRequest, MessageResult, MessageStatus
+from domain.notifications import (
+    Channel,
+    DeliveryReceipt,
+    DeliveryState,
+    MessageRequest,
+    MessageResult,
+    MessageStatus,
+)
+from store.db import open_engine
+from store.models import MessageRow
 
-
-class Base(DeclarativeBase):
-    pass
-
-
-class MessageRow(Base):
-    __tablename__ = "messages"
-
-    key: Mapped[str] = mapped_column(String(300), primary_key=True)
-    workflow_id: Mapped[str] = mapped_column(String(300), index=True)
-    journey: Mapped[str] = mapped_column(String(60))
-    template: Mapped[str] = mapped_column(String(120))
-    category: Mapped[str] = mapped_column(String(20))
-    channel: Mapped[str | None] = mapped_column(String(10), nullable=True)
-    status: Mapped[str] = mapped_column(String(20))  # sending, sent, delivered, failed, suppressed
-    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
-    job_id: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
-    segments: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    address_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+SENT_STATUSES = (MessageStatus.SENT.value, MessageStatus.DELIVERED.value)
 
 
 def hash_address(address: str) -> str:
@@ -55,13 +39,7 @@ class Ledger:
 
     @classmethod
     async def open(cls, url: str) -> Ledger:
-        parsed = make_url(url)
-        if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url)
-        async with engine.begin() as conn:
-            await conn.run_sync(Base.metadata.create_all)
-        return cls(engine)
+        return cls(await open_engine(url))
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -86,6 +64,7 @@ class Ledger:
                         journey=request.journey,
                         template=f"{request.journey}/{request.step}",
                         category=request.category.value,
+                        customer_key=request.customer_key,
                         status="sending",
                         created_at=now,
                         updated_at=now,
@@ -93,18 +72,64 @@ class Ledger:
                 )
             return None
 
+    async def release(self, key: str) -> None:
+        """Give a claim back without sending (a message deferred by quiet hours)."""
+        async with self._sessions() as session, session.begin():
+            row = await session.get(MessageRow, key, with_for_update=True)
+            if row is not None and row.status == "sending":
+                await session.delete(row)
+
     async def finish(self, result: MessageResult, address: str | None) -> None:
         async with self._sessions() as session, session.begin():
             row = await session.get(MessageRow, result.key, with_for_update=True)
             if row is None:
                 raise LookupError(f"ledger has no row for {result.key}")
+            now = _now()
             row.status = result.status.value
             row.channel = result.channel.value if result.channel else None
             row.reason = result.reason
             row.job_id = result.job_id
             row.segments = result.segments
             row.address_hash = hash_address(address) if address else None
+            row.updated_at = now
+            if result.status is MessageStatus.SENT:
+                row.sent_at = now
+                row.delivery = row.delivery or DeliveryState.PENDING.value  # a receipt may have come first
+
+    async def record_receipt(self, receipt: DeliveryReceipt) -> MessageRow | None:
+        """Apply OpenText's delivery outcome to the message's row (found by key, else by job id).
+        A receipt may overtake the send's own bookkeeping; it is kept either way."""
+        async with self._sessions() as session, session.begin():
+            clauses = [MessageRow.job_id == receipt.job_id]
+            if receipt.message_key:
+                clauses.append(MessageRow.key == receipt.message_key)
+            row = (await session.scalars(select(MessageRow).where(or_(*clauses)).limit(1))).first()
+            if row is None:
+                return None
+            if row.delivery == DeliveryState.DELIVERED.value and receipt.state is DeliveryState.PENDING:
+                return row  # never step back
+            row.delivery = receipt.state.value
+            row.delivery_detail = receipt.detail
             row.updated_at = _now()
+            if receipt.state is DeliveryState.DELIVERED:
+                row.delivered_at = receipt.occurred_at or row.updated_at
+            return row
+
+    async def sent_since(self, customer_key: str, channel: Channel, category: str, since: datetime) -> int:
+        """How many messages of a category went to a customer on a channel since a moment (caps)."""
+        async with self._sessions() as session:
+            count = await session.scalar(
+                select(func.count())
+                .select_from(MessageRow)
+                .where(
+                    MessageRow.customer_key == customer_key,
+                    MessageRow.channel == channel.value,
+                    MessageRow.category == category,
+                    MessageRow.status.in_(SENT_STATUSES),
+                    MessageRow.sent_at >= since,
+                )
+            )
+            return int(count or 0)
 
     async def rows_for(self, workflow_id: str) -> list[MessageRow]:
         async with self._sessions() as session:

@@ -1,0 +1,74 @@
+"""Tables. Every change here comes with a migration in `store/migrations/versions/`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class MessageRow(Base):
+    """One row per message key: what makes sending exactly-once, and what receipts update."""
+
+    __tablename__ = "messages"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    workflow_id: Mapped[str] = mapped_column(String(300), index=True)
+    journey: Mapped[str] = mapped_column(String(60))
+    template: Mapped[str] = mapped_column(String(120))
+    category: Mapped[str] = mapped_column(String(20))
+    customer_key: Mapped[str | None] = mapped_column(String(300), nullable=True, index=True)
+    channel: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    status: Mapped[str] = mapped_column(String(20))  # sending, sent, failed, suppressed
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    job_id: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
+    segments: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    address_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    delivery: Mapped[str | None] = mapped_column(String(20), nullable=True)  # pending, delivered, failed
+    delivery_detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True, index=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class PreferencesRow(Base):
+    """A customer's own choices, kept per platform, store and customer id."""
+
+    __tablename__ = "preferences"
+
+    platform: Mapped[str] = mapped_column(String(30), primary_key=True)
+    store: Mapped[str] = mapped_column(String(100), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    email: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    phone: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    push_token: Mapped[str | None] = mapped_column(Text, nullable=True)
+    channels: Mapped[str | None] = mapped_column(
+        String(60), nullable=True
+    )  # preferred order, comma-separated
+    marketing_email: Mapped[bool] = mapped_column(Boolean, default=False)
+    marketing_sms: Mapped[bool] = mapped_column(Boolean, default=False)
+    marketing_push: Mapped[bool] = mapped_column(Boolean, default=False)
+    locale: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    time_zone: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    quiet_start: Mapped[str | None] = mapped_column(String(5), nullable=True)  # "21:00"
+    quiet_end: Mapped[str | None] = mapped_column(String(5), nullable=True)  # "08:00"
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class OptOutRow(Base):
+    """An address that said no: SMS STOP (scope `all`) or an email unsubscribe (scope `marketing`).
+    Kept by address hash, so it holds for every customer and journey using that address."""
+
+    __tablename__ = "opt_outs"
+
+    channel: Mapped[str] = mapped_column(String(10), primary_key=True)
+    address_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(20))  # all, marketing
+    source: Mapped[str] = mapped_column(String(100))  # e.g. "sms STOP", "email opt-out event"
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,28 @@
+"""The whole store over one engine, opened once per process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from store.db import open_engine
+from store.ledger import Ledger
+from store.opt_outs import OptOutStore
+from store.preferences import PreferenceStore
+
+
+@dataclass
+class Stores:
+    engine: AsyncEngine
+    ledger: Ledger
+    preferences: PreferenceStore
+    opt_outs: OptOutStore
+
+    @classmethod
+    async def open(cls, url: str) -> Stores:
+        engine = await open_engine(url)
+        return cls(engine, Ledger(engine), PreferenceStore(engine), OptOutStore(engine))
+
+    async def close(self) -> None:
+        await self.engine.dispose()
