@@ -8,7 +8,7 @@ from decimal import Decimal
 from pydantic import BaseModel, Field
 
 from domain.events import OrderStage
-from domain.notifications import Channel, Recipient
+from domain.notifications import Channel, DeliveryPolicy, Recipient
 
 # Stages a customer hears about by default. Awaiting pickup belongs to the pickup journey.
 DEFAULT_ANNOUNCED: frozenset[OrderStage] = frozenset(
@@ -51,6 +51,7 @@ class OrderPolicy(BaseModel):
     max_open: timedelta = timedelta(days=120)  # an order that never settles still ends
     ops_team: Recipient = Field(default_factory=lambda: Recipient(name="Operations", email="ops@example.com"))
     ops_channels: list[Channel] = Field(default_factory=lambda: [Channel.EMAIL, Channel.SMS])
+    delivery: DeliveryPolicy = Field(default_factory=DeliveryPolicy)
 
     def channels_for(self, stage: OrderStage) -> list[Channel]:
         return self.channels_by_stage.get(stage, self.channels)

@@ -14,16 +14,15 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.delivery import DeliveryActivities
     from activities.hydration import HydrationActivities, OrderRef
     from domain.events import CLOSING_STAGES, PROGRESS_RANK, CommerceEvent, EventType, OrderStage, Platform
     from domain.notifications import (
         Category,
         Channel,
+        DeliveryReceipt,
         MessageRequest,
         MessageResult,
         MessageStatus,
@@ -31,6 +30,13 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.policies import OrderPolicy
     from workflows import search_attributes as sa
+    from workflows.messaging import (
+        ACTIVITY_GIVE_UP,
+        ACTIVITY_RETRY,
+        ACTIVITY_TIMEOUT,
+        Messenger,
+        WaitingMessage,
+    )
     from workflows.timeline import TimelineEntry
 
 SEEN_EVENT_MEMORY = 500  # bounded dedupe memory; platform retries repeat within hours, not hundreds of events
@@ -39,12 +45,6 @@ SHIPMENT_EVENTS = frozenset({EventType.SHIPMENT_CREATED, EventType.SHIPMENT_UPDA
 AFTERMATH_STAGES = frozenset(
     {OrderStage.CANCELLED, OrderStage.REFUNDED, OrderStage.PARTIALLY_REFUNDED, OrderStage.DISPUTED}
 )
-
-# Hydration and sends retry transient failures for hours (a provider outage), then the run records
-# the failure and goes on; permanent failures are not retried (see activities/errors.py).
-ACTIVITY_TIMEOUT = timedelta(seconds=60)
-ACTIVITY_GIVE_UP = timedelta(hours=6)
-ACTIVITY_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=2))
 
 
 def stage_of(event: CommerceEvent, current: OrderStage) -> OrderStage | None:
@@ -94,6 +94,7 @@ class OrderStatus(BaseModel):
     events_waiting: int  # received, not yet handled (0 and not busy: the journey is idle)
     busy: bool
     messages: list[MessageResult]
+    waiting: list[WaitingMessage]  # messages held back (quiet hours) and until when
     timeline: list[TimelineEntry]
     ship_sla_due: datetime | None
     completes_at: datetime | None
@@ -119,13 +120,17 @@ class OrderLifecycle:
         self._paid_at: datetime | None = None
         self._settled_at: datetime | None = None  # delivered or closed: the grace window starts
         self._timeline: list[TimelineEntry] = []
-        self._messages: list[MessageResult] = []
+        self._messenger = Messenger(self._note)
 
     # --- signals and queries -------------------------------------------------------------------
 
     @workflow.signal
     def commerce_event(self, event: CommerceEvent) -> None:
         self._inbox.append(event)
+
+    @workflow.signal
+    def delivery_receipt(self, receipt: DeliveryReceipt) -> None:
+        self._messenger.apply_receipt(receipt)
 
     @workflow.query
     def status(self) -> OrderStatus:
@@ -144,7 +149,8 @@ class OrderLifecycle:
             duplicates_ignored=self._duplicates,
             events_waiting=len(self._inbox),
             busy=self._busy,
-            messages=self._messages,
+            messages=self._messenger.messages,
+            waiting=self._messenger.waiting,
             timeline=self._timeline,
             ship_sla_due=self._sla_due(),
             completes_at=self._completes_at(),
@@ -326,6 +332,10 @@ class OrderLifecycle:
             "link": shipments[-1]["tracking_link"] if shipments else None,
         }
 
+    def _customer_key(self) -> str | None:
+        customer = self._snapshot.customer.customer_id if self._snapshot else None
+        return f"{self._inp.platform}:{self._inp.store}:{customer}" if customer else None
+
     async def _announce(self, stage: OrderStage, step_key: str) -> None:
         self._announced.add(step_key)
         if self._snapshot is None:
@@ -340,6 +350,8 @@ class OrderLifecycle:
                 channels=self._policy.channels_for(stage),
                 recipient=self._snapshot.customer,
                 context=self._context(),
+                customer_key=self._customer_key(),
+                policy=self._policy.delivery,
             )
         )
 
@@ -359,6 +371,7 @@ class OrderLifecycle:
                 category=Category.OPERATIONAL,
                 channels=self._policy.ops_channels,
                 recipient=self._policy.ops_team,
+                policy=self._policy.delivery,
                 context={
                     **self._context(),
                     "stage": self._stage.value if self._stage else None,
@@ -368,23 +381,7 @@ class OrderLifecycle:
         )
 
     async def _send(self, request: MessageRequest) -> None:
-        try:
-            result = await workflow.execute_activity_method(
-                DeliveryActivities.send_message,
-                request,
-                start_to_close_timeout=ACTIVITY_TIMEOUT,
-                schedule_to_close_timeout=ACTIVITY_GIVE_UP,
-                retry_policy=ACTIVITY_RETRY,
-            )
-        except ActivityError as err:
-            result = MessageResult(key=request.key, status=MessageStatus.FAILED, reason=str(err.cause or err))
-        self._messages.append(result)
-        summary = f"{request.journey}/{request.step}: {result.status}"
-        if result.channel:
-            summary += f" by {result.channel}"
-        if result.reason:
-            summary += f" ({result.reason})"
-        self._note("message", summary, message_key=request.key, channel=result.channel, status=result.status)
+        await self._messenger.send(request)
 
     # --- bookkeeping ---------------------------------------------------------------------------
 
@@ -411,7 +408,7 @@ class OrderLifecycle:
         )
 
     def _describe(self) -> None:
-        sent = sum(1 for m in self._messages if m.status in (MessageStatus.SENT, MessageStatus.DELIVERED))
+        sent = self._messenger.sent_count()
         stage = self._stage.value if self._stage else "waiting for the order"
         value = f" · {self._snapshot.total} {self._snapshot.currency}" if self._snapshot else ""
         workflow.set_current_details(
