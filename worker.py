@@ -23,9 +23,10 @@ from connectors.opentext.client import OpenTextClient
 from domain.settings import Settings, get_settings
 from starter.temporal_client import connect
 from store.stores import Stores
+from workflows.consent_reply import ConsentReply
 from workflows.order_lifecycle import OrderLifecycle
 
-WORKFLOWS: Sequence[type] = [OrderLifecycle]
+WORKFLOWS: Sequence[type] = [OrderLifecycle, ConsentReply]
 
 
 @asynccontextmanager

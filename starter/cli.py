@@ -51,7 +51,12 @@ def sandbox() -> None:
 
     settings = get_settings()
     _logging()
-    serve(port=settings.sandbox_port, callback_url=f"http://{settings.ingress_host}:{settings.ingress_port}")
+    secret = settings.opentext_callback_secret
+    serve(
+        port=settings.sandbox_port,
+        callback_url=f"http://{settings.ingress_host}:{settings.ingress_port}",
+        callback_secret=secret.get_secret_value() if secret else None,
+    )
 
 
 @app.command()

@@ -16,7 +16,10 @@ from types import TracebackType
 from domain.settings import Settings
 from workflows.search_attributes import ALL_KEYS
 
-DEV_WEBHOOK_SECRET = "tidings-dev-client-secret"  # only for the local stack; never a production default
+# Only for the local stack; never production defaults.
+DEV_WEBHOOK_SECRET = "tidings-dev-client-secret"
+DEV_CALLBACK_SECRET = "tidings-dev-callback-secret"
+DEV_API_TOKEN = "tidings-dev-api-token"
 
 
 def temporal_binary() -> str:
@@ -85,6 +88,8 @@ def stack_environment(
 ) -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("TIDINGS_BIGCOMMERCE_CLIENT_SECRET", DEV_WEBHOOK_SECRET)
+    env.setdefault("TIDINGS_OPENTEXT_CALLBACK_SECRET", DEV_CALLBACK_SECRET)
+    env.setdefault("TIDINGS_API_TOKEN", DEV_API_TOKEN)
     env.setdefault("TIDINGS_DATABASE_URL", f"sqlite+aiosqlite:///{data_dir / 'tidings.db'}")
     env.update(extra or {})
     return env

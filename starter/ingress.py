@@ -21,8 +21,10 @@ from connectors.bigcommerce.signature import verify_webhook
 from connectors.bigcommerce.webhooks import parse_webhook
 from connectors.errors import WebhookAuthError, WebhookPayloadError
 from domain.settings import Settings
+from starter import callbacks, preferences_api
 from starter.journeys import deliver_event
 from starter.temporal_client import connect
+from store.stores import Stores
 
 log = logging.getLogger("tidings.ingress")
 
@@ -30,28 +32,42 @@ RETRY_AFTER_SECONDS = "30"
 SIGNAL_DEADLINE_SECONDS = 10.0
 
 ClientFactory = Callable[[], Awaitable[Client]]
+StoresFactory = Callable[[], Awaitable[Stores]]
 
 
 def _error(status: int, message: str, **headers: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status, headers=headers or None)
 
 
-def create_app(settings: Settings, client_factory: ClientFactory | None = None) -> FastAPI:
-    async def default_factory() -> Client:
+def create_app(
+    settings: Settings,
+    client_factory: ClientFactory | None = None,
+    stores_factory: StoresFactory | None = None,
+) -> FastAPI:
+    async def default_client() -> Client:
         return await connect(settings, lazy=True)
 
-    factory = client_factory or default_factory
+    async def default_stores() -> Stores:
+        return await Stores.open(settings.database_url)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.client = await factory()
-        yield
+        app.state.client = await (client_factory or default_client)()
+        app.state.stores = await (stores_factory or default_stores)()
+        try:
+            yield
+        finally:
+            if stores_factory is None:
+                await app.state.stores.close()
 
     app = FastAPI(
         title="Tidings ingress",
         summary="Commerce webhooks and OpenText callbacks into durable Temporal journeys",
         lifespan=lifespan,
     )
+
+    app.include_router(callbacks.router(settings))
+    app.include_router(preferences_api.router(settings))
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -25,12 +27,28 @@ def _upgrade(connection: Connection) -> None:
     command.upgrade(config, "head")
 
 
-async def open_engine(url: str, *, migrate: bool = True) -> AsyncEngine:
+async def migrate(engine: AsyncEngine) -> None:
+    """Bring the schema to head. The worker and the ingress may start at the same moment against a
+    fresh database; the loser of that race sees the winner's tables and simply tries again."""
+    for attempt in range(5):
+        try:
+            async with engine.begin() as conn:
+                await conn.run_sync(_upgrade)
+            return
+        except (OperationalError, ProgrammingError, IntegrityError):
+            if attempt == 4:
+                raise
+            await asyncio.sleep(0.5 * (attempt + 1))
+
+
+async def open_engine(url: str, *, run_migrations: bool = True) -> AsyncEngine:
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, pool_pre_ping=True)
-    if migrate:
-        async with engine.begin() as conn:
-            await conn.run_sync(_upgrade)
+    connect_args: dict[str, object] = {}
+    if parsed.get_backend_name() == "sqlite":
+        connect_args["timeout"] = 30  # the worker and the ingress share the file: wait for locks
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(url, pool_pre_ping=True, connect_args=connect_args)
+    if run_migrations:
+        await migrate(engine)
     return engine

@@ -72,3 +72,21 @@ class OptOutRow(Base):
     scope: Mapped[str] = mapped_column(String(20))  # all, marketing
     source: Mapped[str] = mapped_column(String(100))  # e.g. "sms STOP", "email opt-out event"
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class InboundRow(Base):
+    """Every message a customer sent us, with what we did with it: nothing accepted is lost."""
+
+    __tablename__ = "inbound_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    provider_message_id: Mapped[str | None] = mapped_column(String(200), nullable=True, unique=True)
+    channel: Mapped[str] = mapped_column(String(10))
+    sender_hash: Mapped[str] = mapped_column(String(64), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    reference: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    action: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    handling: Mapped[str] = mapped_column(String(40))  # opted_out, opted_in, routed, unmatched …
+    detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

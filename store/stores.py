@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from store.db import open_engine
+from store.inbound import InboundLog
 from store.ledger import Ledger
 from store.opt_outs import OptOutStore
 from store.preferences import PreferenceStore
@@ -18,11 +19,12 @@ class Stores:
     ledger: Ledger
     preferences: PreferenceStore
     opt_outs: OptOutStore
+    inbound: InboundLog
 
     @classmethod
     async def open(cls, url: str) -> Stores:
         engine = await open_engine(url)
-        return cls(engine, Ledger(engine), PreferenceStore(engine), OptOutStore(engine))
+        return cls(engine, Ledger(engine), PreferenceStore(engine), OptOutStore(engine), InboundLog(engine))
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -25,6 +25,8 @@ from worker import running_worker
 from workflows.search_attributes import ALL_KEYS
 
 WEBHOOK_SECRET = "test-client-secret"
+CALLBACK_SECRET = "test-callback-secret"
+API_TOKEN = "test-api-token"
 
 
 def free_port() -> int:
@@ -91,6 +93,8 @@ def settings(tmp_path_factory: pytest.TempPathFactory, sandbox_port: int, ingres
         opentext_token_url=f"http://127.0.0.1:{sandbox_port}/tenants/tidings/oauth2/token",
         bigcommerce_api_url=f"http://127.0.0.1:{sandbox_port}",
         bigcommerce_client_secret=WEBHOOK_SECRET,  # type: ignore[arg-type]
+        opentext_callback_secret=CALLBACK_SECRET,  # type: ignore[arg-type]
+        api_token=API_TOKEN,  # type: ignore[arg-type]
         ingress_port=ingress_port,
         sandbox_port=sandbox_port,
         ops_email="ops@shop.test",
@@ -102,7 +106,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory, sandbox_port: int, ingres
 
 @pytest.fixture(scope="session")
 async def sandbox(settings: Settings, ingress_port: int) -> AsyncIterator[Served]:
-    app = create_sandbox(callback_url=f"http://127.0.0.1:{ingress_port}")
+    app = create_sandbox(callback_url=f"http://127.0.0.1:{ingress_port}", callback_secret=CALLBACK_SECRET)
     async with Served(app, settings.sandbox_port) as served:
         yield served
 

@@ -1,0 +1,133 @@
+"""OpenText's callbacks: delivery receipts and inbound messages.
+
+Receipts update the ledger and are signalled to the journey that sent the message. Inbound SMS
+keywords change consent at once (STOP opts the number out of every SMS, START opts it back in) and
+start a `ConsentReply` for the confirmation; every inbound message is kept in the store with what
+was done with it. 200/202 only after all of that is durable; 503 when the store or Temporal is not
+reachable, so OpenText retries."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from temporalio.client import Client
+from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.service import RPCError, RPCStatusCode
+
+from activities.addressing import InvalidAddress, e164
+from connectors.errors import WebhookAuthError, WebhookPayloadError
+from connectors.opentext.callbacks import parse_inbound, parse_status_webhook, verify_callback
+from domain.consent import STOPPED, keyword_change
+from domain.notifications import Channel, DeliveryReceipt, InboundMessage
+from domain.settings import Settings
+from store.ledger import hash_address
+from store.opt_outs import SCOPE_ALL, SCOPE_MARKETING
+from store.stores import Stores
+from workflows.consent_reply import ConsentReply, ConsentReplyInput
+
+log = logging.getLogger("tidings.callbacks")
+RETRY_AFTER = {"Retry-After": "30"}
+
+
+def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
+
+
+def router(settings: Settings) -> APIRouter:
+    api = APIRouter(prefix="/callbacks/opentext", tags=["OpenText callbacks"])
+    secret = (
+        settings.opentext_callback_secret.get_secret_value() if settings.opentext_callback_secret else None
+    )
+
+    def authenticate(request: Request) -> None:
+        verify_callback(request.headers, header_name=settings.opentext_callback_header, secret=secret)
+
+    @api.post("/status", responses={400: {}, 401: {}, 503: {}})
+    async def status_callback(request: Request) -> Any:
+        try:
+            authenticate(request)
+            receipts = parse_status_webhook(await request.body())
+        except WebhookAuthError as exc:
+            return _error(401, str(exc))
+        except WebhookPayloadError as exc:
+            return _error(400, str(exc))
+        stores: Stores = request.app.state.stores
+        client: Client = request.app.state.client
+        matched = 0
+        try:
+            for receipt in receipts:
+                matched += await _apply_receipt(stores, client, receipt)
+        except Exception as exc:  # the store or Temporal is down: OpenText retries the webhook
+            log.warning("could not apply receipts: %s", exc)
+            return _error(503, "could not record the receipt; retry later", RETRY_AFTER)
+        return {"receipts": len(receipts), "matched": matched}
+
+    @api.post("/inbound", status_code=202, responses={400: {}, 401: {}, 503: {}})
+    async def inbound_callback(request: Request) -> Any:
+        try:
+            authenticate(request)
+            message = parse_inbound(await request.body())
+        except WebhookAuthError as exc:
+            return _error(401, str(exc))
+        except WebhookPayloadError as exc:
+            return _error(400, str(exc))
+        stores: Stores = request.app.state.stores
+        try:
+            earlier = await stores.inbound.seen(message.provider_message_id)
+            if earlier is not None:
+                return JSONResponse({"status": "duplicate", "handling": earlier.handling}, status_code=200)
+            handling, detail = await _handle_inbound(stores, request.app.state.client, settings, message)
+            await stores.inbound.record(message, handling, detail)
+        except Exception as exc:
+            log.warning("could not take inbound message: %s", exc)
+            return _error(503, "could not record the message; retry later", RETRY_AFTER)
+        return JSONResponse({"status": "accepted", "handling": handling, "detail": detail}, status_code=202)
+
+    return api
+
+
+async def _apply_receipt(stores: Stores, client: Client, receipt: DeliveryReceipt) -> int:
+    if receipt.opted_out and receipt.address and receipt.channel is Channel.EMAIL:
+        await stores.opt_outs.opt_out(Channel.EMAIL, receipt.address, SCOPE_MARKETING, "email opt-out event")
+    row = await stores.ledger.record_receipt(receipt)
+    if row is None:
+        log.info("receipt for unknown job %s", receipt.job_id)
+        return 0
+    ours = receipt.model_copy(update={"message_key": row.key})
+    try:
+        await client.get_workflow_handle(row.workflow_id).signal("delivery_receipt", ours)
+    except RPCError as exc:
+        if exc.status is not RPCStatusCode.NOT_FOUND:
+            raise
+        # the journey has completed: the ledger keeps the outcome
+    return 1
+
+
+async def _handle_inbound(
+    stores: Stores, client: Client, settings: Settings, message: InboundMessage
+) -> tuple[str, str | None]:
+    change = keyword_change(message.text) if message.channel is Channel.SMS else None
+    if change is None:
+        # Conversation routing into journeys comes with service cases; until then the reply is kept.
+        return "unmatched", "no open conversation for this sender"
+    try:
+        sender = e164(message.sender, "US")
+    except InvalidAddress:
+        sender = message.sender
+    if change == STOPPED:
+        await stores.opt_outs.opt_out(Channel.SMS, sender, SCOPE_ALL, f"sms {message.text.strip().upper()}")
+    else:
+        await stores.opt_outs.opt_in(Channel.SMS, sender)
+    dedupe = message.provider_message_id or f"{message.received_at.isoformat()}"
+    workflow_id = f"consent:sms:{hash_address(sender)[:16]}:{dedupe}"
+    await client.start_workflow(
+        ConsentReply.run,
+        ConsentReplyInput(channel=Channel.SMS, address=sender, keyword=message.text.strip(), change=change),
+        id=workflow_id,
+        task_queue=settings.task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+    )
+    return ("opted_out" if change == STOPPED else "opted_in"), workflow_id

@@ -1,0 +1,72 @@
+"""ConsentReply: the one message an SMS keyword earns back. STOP (and its synonyms) gets the usual
+confirmation, sent despite the opt-out it confirms; START gets a welcome back. The opt-out itself
+is recorded by the ingress at once; this workflow makes the confirmation durable and exactly-once
+(its id carries the provider's message id, so a retried webhook does not confirm twice)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from domain.notifications import Category, Channel, MessageRequest, MessageResult, Recipient
+    from workflows.messaging import Messenger
+    from workflows.timeline import TimelineEntry
+
+
+class ConsentReplyInput(BaseModel):
+    channel: Channel
+    address: str
+    keyword: str  # the word the customer sent, as they sent it
+    change: str  # "stopped" or "started": the template step
+    locale: str = "en"
+
+
+class ConsentReplyStatus(BaseModel):
+    change: str
+    keyword: str
+    messages: list[MessageResult]
+    timeline: list[TimelineEntry]
+
+
+@workflow.defn
+class ConsentReply:
+    @workflow.init
+    def __init__(self, inp: ConsentReplyInput) -> None:
+        self._inp = inp
+        self._timeline: list[TimelineEntry] = []
+        self._messenger = Messenger(self._note)
+
+    def _note(self, kind: str, summary: str, **fields: object) -> None:
+        self._timeline.append(TimelineEntry(at=workflow.now(), kind=kind, summary=summary, **fields))  # type: ignore[arg-type]
+
+    @workflow.query
+    def status(self) -> ConsentReplyStatus:
+        return ConsentReplyStatus(
+            change=self._inp.change,
+            keyword=self._inp.keyword,
+            messages=self._messenger.messages,
+            timeline=self._timeline,
+        )
+
+    @workflow.run
+    async def run(self, inp: ConsentReplyInput) -> ConsentReplyStatus:
+        workflow.set_current_details(f"{inp.channel} {inp.keyword!r} → {inp.change}; confirming")
+        self._note("event", f"{inp.channel} keyword {inp.keyword!r}: {inp.change}")
+        wf = workflow.info().workflow_id
+        result = await self._messenger.send(
+            MessageRequest(
+                key=wf,
+                workflow_id=wf,
+                journey="consent",
+                step=inp.change,
+                category=Category.TRANSACTIONAL,
+                channels=[inp.channel],
+                recipient=Recipient(phone=inp.address, locale=inp.locale),
+                confirms_opt_out=inp.change == "stopped",
+            )
+        )
+        workflow.set_current_details(
+            f"{inp.channel} {inp.keyword!r} → {inp.change}; confirmation {result.status}"
+        )
+        return self.status()
