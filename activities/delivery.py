@@ -194,6 +194,8 @@ class DeliveryActivities:
                     raise to_application_error(exc) from exc
                 attempts.append(ChannelAttempt(channel=channel, outcome="failed", reason=str(exc)))
                 continue
+            # why earlier channels were passed over stays on the record (e.g. an invalid number)
+            passed_over = "; ".join(f"{a.channel}: {a.reason}" for a in attempts) or None
             attempts.append(ChannelAttempt(channel=channel, outcome="sent"))
             result = MessageResult(
                 key=request.key,
@@ -202,6 +204,7 @@ class DeliveryActivities:
                 job_id=job_id,
                 segments=segments,
                 attempts=attempts,
+                reason=passed_over,
             )
             await self.stores.ledger.finish(result, address)
             return result

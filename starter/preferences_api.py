@@ -16,7 +16,6 @@ from domain.preferences import Preferences
 from domain.settings import Settings
 from store.stores import Stores
 
-
 BEARER = HTTPBearer(auto_error=False)
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from domain.notifications import (
@@ -100,10 +100,12 @@ class Ledger:
         """Apply OpenText's delivery outcome to the message's row (found by key, else by job id).
         A receipt may overtake the send's own bookkeeping; it is kept either way."""
         async with self._sessions() as session, session.begin():
-            clauses = [MessageRow.job_id == receipt.job_id]
-            if receipt.message_key:
-                clauses.append(MessageRow.key == receipt.message_key)
-            row = (await session.scalars(select(MessageRow).where(or_(*clauses)).limit(1))).first()
+            row = await session.get(MessageRow, receipt.message_key) if receipt.message_key else None
+            if row is None:  # no key echoed back: the job id (unique per provider account)
+                found = await session.scalars(
+                    select(MessageRow).where(MessageRow.job_id == receipt.job_id).limit(1)
+                )
+                row = found.first()
             if row is None:
                 return None
             if row.delivery == DeliveryState.DELIVERED.value and receipt.state is DeliveryState.PENDING:

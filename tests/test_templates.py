@@ -1,14 +1,25 @@
-"""Every message template renders with realistic data, and strict undefined catches a missing variable."""
+"""Every message template renders with realistic data, and strict undefined catches a missing variable.
+
+Every message exists in every language we ship, amounts follow the locale, and the messages about an
+order keep push short and plain, and SMS in one GSM-7 segment."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from jinja2 import UndefinedError
 
 from activities.rendering import TEMPLATE_DIR, Renderer
+from connectors.opentext.sms import sms_encoding, sms_segments
 from domain.notifications import Channel
+
+LOCALES = ["en", "de", "fr", "es"]
+TRANSLATIONS = [locale for locale in LOCALES if locale != "en"]
+ORDER_JOURNEYS = ("order", "ops")  # messages about one order, which they always name
+PUSH_TITLE_MAX = 50
+PUSH_BODY_MAX = 150
 
 
 def all_templates() -> list[tuple[str, str, Channel, str]]:
@@ -19,6 +30,25 @@ def all_templates() -> list[tuple[str, str, Channel, str]]:
         step, channel, locale, _ = path.name.split(".")
         found.append((path.parent.name, step, Channel(channel), locale))
     return found
+
+
+def messages(locale: str) -> set[str]:
+    """`journey/step.channel` of every message template in the locale."""
+    return {f"{journey}/{step}.{channel}" for journey, step, channel, loc in all_templates() if loc == locale}
+
+
+def partials(locale: str) -> set[str]:
+    """`journey/_name.kind` of every per-locale partial (`_lines.txt.de.j2`)."""
+    found = set()
+    for path in TEMPLATE_DIR.glob(f"*/_*.{locale}.j2"):
+        name, kind, _, _ = path.name.split(".")
+        found.add(f"{path.parent.name}/{name}.{kind}")
+    return found
+
+
+def order_messages(channel: Channel) -> list[tuple[str, str, Channel, str]]:
+    """The channel's templates in the journeys about an order, in every locale."""
+    return [t for t in all_templates() if t[2] is channel and t[0] in ORDER_JOURNEYS]
 
 
 def context(with_shipment: bool) -> dict[str, object]:
@@ -50,20 +80,54 @@ def context(with_shipment: bool) -> dict[str, object]:
     }
 
 
+def long_context() -> dict[str, object]:
+    """The longest values we expect: a platform-length order id, a long carrier name, a long tracking
+    number without a link (so push bodies spell it out) and a six-figure total."""
+    ctx = context(True)
+    shipment = {
+        "shipment_id": "7",
+        "carrier": "Deutsche Post DHL Parcel",
+        "tracking_number": "JJD00012345678901234567",
+        "tracking_link": None,
+    }
+    order = ctx["order"]
+    assert isinstance(order, dict)
+    order.update(order_id="4812345678901", total="123456.78", shipments=[shipment])
+    ctx["shipment"] = shipment
+    return ctx
+
+
 @pytest.mark.parametrize(("journey", "step", "channel", "locale"), all_templates(), ids=str)
 @pytest.mark.parametrize("with_shipment", [True, False], ids=["shipment", "no-shipment"])
 def test_every_template_renders(
     journey: str, step: str, channel: Channel, locale: str, with_shipment: bool
 ) -> None:
     rendered = Renderer().render(journey, step, channel, locale, context(with_shipment))
-    assert "1042" in rendered.text
+    assert rendered.locale == locale  # its own template, no fallback
+    assert "1042" in rendered.text or journey not in ORDER_JOURNEYS
     if channel is Channel.EMAIL:
         assert rendered.subject and "1042" in rendered.subject and "&amp;" not in rendered.subject
         assert rendered.html is not None and rendered.html.startswith("<!doctype html>")
+        assert f'<html lang="{locale}">' in rendered.html
         assert "Zoë &amp; Co" in rendered.html or journey == "ops"  # autoescaped
         assert "<Machine>" not in rendered.html
+        assert not re.search(r"1Z999\w", rendered.text), "tracking number glued to the next line"
     if channel is Channel.SMS:
         assert len(rendered.text) < 320 and "\n" not in rendered.text
+
+
+@pytest.mark.parametrize("locale", TRANSLATIONS)
+def test_every_message_exists_in_every_language(locale: str) -> None:
+    assert messages(locale) == messages("en")
+    assert partials(locale) == partials("en")
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_order_sms_has_a_push_message(locale: str) -> None:
+    steps = messages(locale)
+    sms = {name.removesuffix(".sms") for name in steps if name.startswith("order/") and name.endswith(".sms")}
+    push = {name.removesuffix(".push") for name in steps if name.endswith(".push")}
+    assert sms and push == sms
 
 
 def test_amounts_are_formatted_for_the_locale() -> None:
@@ -71,9 +135,74 @@ def test_amounts_are_formatted_for_the_locale() -> None:
     assert "€1,249.50" in rendered.text
 
 
+# The exact strings babel (CLDR) gives: a no-break space before the euro sign, a narrow no-break space
+# between French thousands.
+@pytest.mark.parametrize(
+    "locale, total, line",
+    [
+        pytest.param("en", "€1,249.50", "€1,199.50", id="en"),
+        pytest.param("de", "1.249,50\u00a0€", "1.199,50\u00a0€", id="de"),
+        pytest.param("fr", "1\u202f249,50\u00a0€", "1\u202f199,50\u00a0€", id="fr"),
+        pytest.param("es", "1.249,50\u00a0€", "1.199,50\u00a0€", id="es"),
+    ],
+)
+def test_amounts_follow_each_locale(locale: str, total: str, line: str) -> None:
+    renderer = Renderer()
+    email = renderer.render("order", "payment_confirmed", Channel.EMAIL, locale, context(False))
+    assert total in email.text and line in email.text
+    assert email.html is not None and total in email.html and line in email.html
+    push = renderer.render("order", "payment_confirmed", Channel.PUSH, locale, context(False))
+    assert total in push.text
+    # SMS swaps the no-break spaces for plain ones, which GSM-7 has.
+    sms = renderer.render("order", "payment_confirmed", Channel.SMS, locale, context(False))
+    assert total.replace("\u00a0", " ").replace("\u202f", " ") in sms.text
+
+
+@pytest.mark.parametrize(("journey", "step", "channel", "locale"), order_messages(Channel.PUSH), ids=str)
+@pytest.mark.parametrize(
+    "ctx",
+    [context(True), context(False), long_context()],
+    ids=["shipment", "no-shipment", "long-values"],
+)
+def test_push_messages_are_short_plain_text(
+    journey: str, step: str, channel: Channel, locale: str, ctx: dict[str, object]
+) -> None:
+    rendered = Renderer().render(journey, step, channel, locale, ctx)
+    title, body = rendered.subject or "", rendered.text
+    assert title and body
+    assert len(title) <= PUSH_TITLE_MAX, title
+    assert len(body) <= PUSH_BODY_MAX, body
+    assert "\n" not in title and "\n" not in body
+    for text in (title, body):
+        assert "<" not in text and ">" not in text and "&" not in text  # no HTML, no entities
+    shipment = ctx["shipment"]
+    if step in {"shipped", "partially_shipped"} and isinstance(shipment, dict):
+        if step == "shipped":
+            assert shipment["carrier"] in body
+        if not shipment["tracking_link"]:
+            assert shipment["tracking_number"] in body
+
+
+@pytest.mark.parametrize(("journey", "step", "channel", "locale"), order_messages(Channel.SMS), ids=str)
+@pytest.mark.parametrize("with_shipment", [True, False], ids=["shipment", "no-shipment"])
+def test_sms_fits_one_gsm7_segment(
+    journey: str, step: str, channel: Channel, locale: str, with_shipment: bool
+) -> None:
+    ctx = context(with_shipment)
+    ctx["customer"] = {"name": "Sam Lee"}  # a name outside GSM-7 is the customer's, not the template's
+    text = Renderer().render(journey, step, channel, locale, ctx).text
+    assert sms_encoding(text) == "GSM-7", [char for char in text if sms_encoding(char) != "GSM-7"]
+    assert sms_segments(text) == 1, f"{len(text)} characters: {text}"
+
+
 def test_unknown_locale_falls_back_to_english() -> None:
     rendered = Renderer().render("order", "shipped", Channel.SMS, "xx_YY", context(True))
     assert rendered.locale == "en" and "UPS" in rendered.text
+
+
+def test_a_regional_locale_uses_its_language() -> None:
+    rendered = Renderer().render("order", "shipped", Channel.SMS, "de-AT", context(True))
+    assert rendered.locale == "de" and "UPS" in rendered.text
 
 
 def test_a_missing_variable_is_an_error_not_a_blank(tmp_path: Path) -> None:
@@ -81,3 +210,11 @@ def test_a_missing_variable_is_an_error_not_a_blank(tmp_path: Path) -> None:
     del ctx["customer"]
     with pytest.raises(UndefinedError):
         Renderer().render("order", "delivered", Channel.EMAIL, "en", ctx)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_missing_variable_is_an_error_in_every_language(locale: str) -> None:
+    ctx = context(False)
+    del ctx["customer"]
+    with pytest.raises(UndefinedError):
+        Renderer().render("order", "delivered", Channel.EMAIL, locale, ctx)

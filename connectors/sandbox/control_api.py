@@ -25,8 +25,10 @@ async def list_messages(
 
 @router.delete("/sandbox/messages")
 async def clear_messages(state: State) -> dict[str, int]:
+    """Forget every message and every simulated reply (the outbox starts empty)."""
     deleted = len(state.messages)
     state.messages.clear()
+    state.replies.clear()
     return {"deleted": deleted}
 
 

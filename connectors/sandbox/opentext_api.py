@@ -19,6 +19,7 @@ from connectors.sandbox.opentext_requests import email_records, push_records, sm
 from connectors.sandbox.rejections import opentext_error
 from connectors.sandbox.state import MessageRecord, SandboxState, get_state, utc_now
 from connectors.sandbox.status_documents import status_document
+from connectors.sandbox.webhooks import schedule_status_callback
 from domain.notifications import Channel
 
 router = APIRouter(tags=["OpenText"])
@@ -102,6 +103,7 @@ async def _submit(request: Request, state: SandboxState, build: RecordBuilder) -
             record.status = "failed"
     state.take_job_id()
     state.messages.extend(records)
+    schedule_status_callback(state, job_id, records)  # in the background, after status_delay
     return JSONResponse({"job_id": job_id})
 
 

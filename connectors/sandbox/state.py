@@ -121,6 +121,7 @@ class SandboxState:
         self.writes: list[dict[str, Any]] = []
         self._job_seq = 0
         self._reply_seq = 0
+        self._instance = secrets.token_hex(4)
 
     # OpenText side
 
@@ -133,8 +134,10 @@ class SandboxState:
         return job_id
 
     def take_reply_id(self) -> str:
+        """Unique across sandbox restarts (the ingress dedupes inbound messages on this id and its
+        store outlives the sandbox), yet readable: a per-instance prefix, then a sequence."""
         self._reply_seq += 1
-        return f"sbx-in-{self._reply_seq:010d}"
+        return f"sbx-in-{self._instance}-{self._reply_seq:04d}"
 
     def issue_token(self) -> str:
         token = "sbx-" + secrets.token_urlsafe(24)

@@ -87,10 +87,11 @@ async def _emit_status(state: SandboxState, url: str, job_id: str, records: list
             record.status = "delivered"
     document = status_document(job_id, records)
     backoff = state.callback_backoff
+    attempts = max(1, state.callback_attempts)
     async with httpx.AsyncClient(timeout=state.callback_timeout) as http:
-        for attempt in range(1, state.callback_attempts + 1):
-            record = CallbackAttempt(kind="status", url=url, attempt=attempt, job_id=job_id, at=utc_now())
-            response = await _post(http, state, record, document)
+        for attempt in range(1, attempts + 1):
+            tried = CallbackAttempt(kind="status", url=url, attempt=attempt, job_id=job_id, at=utc_now())
+            response = await _post(http, state, tried, document)
             if response is not None and response.status_code < 500:
                 if not response.is_success:  # a 4xx will not get better by repeating it
                     log.warning(
@@ -101,15 +102,15 @@ async def _emit_status(state: SandboxState, url: str, job_id: str, records: list
                         response.text[:200],
                     )
                 return
-            if attempt < state.callback_attempts:
+            if attempt < attempts:
                 await asyncio.sleep(backoff)
                 backoff *= 2
     log.warning(
         "status callback for %s to %s given up after %d attempts (%s)",
         job_id,
         url,
-        state.callback_attempts,
-        record.error or f"HTTP {record.status_code}",
+        attempts,
+        tried.error or f"HTTP {tried.status_code}",
     )
 
 
