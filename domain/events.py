@@ -25,6 +25,13 @@ class EventType(StrEnum):
     ORDER_REFUNDED = "order.refunded"
     SHIPMENT_CREATED = "shipment.created"
     SHIPMENT_UPDATED = "shipment.updated"
+    CART_CREATED = "cart.created"
+    CART_UPDATED = "cart.updated"
+    CART_ABANDONED = "cart.abandoned"
+    CART_CONVERTED = "cart.converted"
+    CART_DELETED = "cart.deleted"
+    PICKUP_WINDOW_CHANGED = "pickup.window_changed"
+    REVIEW_SUBMITTED = "review.submitted"
 
 
 class OrderStage(StrEnum):
@@ -85,6 +92,11 @@ class OrderPayload(BaseModel):
     refund_id: str | None = None
 
 
+class CartPayload(BaseModel):
+    cart_id: str
+    order_id: str | None = None  # set when the cart converted into an order
+
+
 class CommerceEvent(BaseModel):
     """One platform event, platform-neutral. `event_id` is the platform's dedupe key."""
 
@@ -95,11 +107,14 @@ class CommerceEvent(BaseModel):
     occurred_at: datetime
     customer: CustomerRef = Field(default_factory=CustomerRef)
     order: OrderPayload | None = None
+    cart: CartPayload | None = None
     raw_scope: str = ""  # the platform's own name for the event (scope, event_type …)
     extra: dict[str, Any] = Field(default_factory=dict)
 
     def workflow_id(self) -> str:
         """The business key of the journey this event belongs to."""
+        if self.cart is not None:
+            return cart_workflow_id(self.platform, self.store, self.cart.cart_id)
         if self.order is not None:
             return order_workflow_id(self.platform, self.store, self.order.order_id)
         raise ValueError(f"event {self.event_id} of type {self.type} has no journey")
@@ -107,3 +122,15 @@ class CommerceEvent(BaseModel):
 
 def order_workflow_id(platform: Platform | str, store: str, order_id: str) -> str:
     return f"order:{Platform(platform).value}:{store}:{order_id}"
+
+
+def cart_workflow_id(platform: Platform | str, store: str, cart_id: str) -> str:
+    return f"cart:{Platform(platform).value}:{store}:{cart_id}"
+
+
+def pickup_workflow_id(platform: Platform | str, store: str, order_id: str) -> str:
+    return f"pickup:{Platform(platform).value}:{store}:{order_id}"
+
+
+def review_workflow_id(platform: Platform | str, store: str, order_id: str) -> str:
+    return f"review:{Platform(platform).value}:{store}:{order_id}"

@@ -98,6 +98,7 @@ class MessageResult(BaseModel):
 
 
 class OrderLine(BaseModel):
+    product_id: str | None = None
     name: str
     sku: str | None = None
     quantity: int = 1
@@ -160,3 +161,40 @@ class InboundMessage(BaseModel):
     provider_message_id: str | None = None
     reference: str | None = None  # the message key replied to, when the provider tells us
     action: str | None = None  # a push action id ("GOT_IT", "HERE" …)
+
+
+class CartLine(BaseModel):
+    product_id: str | None = None
+    name: str
+    sku: str | None = None
+    quantity: int = 1
+    price: Decimal = Decimal(0)  # per item, as the shopper sees it
+    image_url: str | None = None
+    url: str | None = None
+
+
+class CartSnapshot(BaseModel):
+    """What hydration read about an abandoned cart: enough to remind the shopper of it."""
+
+    platform: Platform
+    store: str
+    cart_id: str
+    customer: Recipient  # customer_id None and no addresses: nobody to remind
+    lines: list[CartLine] = Field(default_factory=list)
+    total: Decimal = Decimal(0)
+    currency: str = "USD"
+    checkout_url: str | None = None
+    updated_at: datetime | None = None
+
+
+class ProductInfo(BaseModel):
+    """Catalog facts the post-purchase journeys need: categories (review timing) and whether the
+    product is consumable with a replenishment cycle (reorder reminders)."""
+
+    product_id: str
+    name: str
+    sku: str | None = None
+    categories: list[str] = Field(default_factory=list)
+    url: str | None = None
+    image_url: str | None = None
+    replenish_days: int | None = None  # set for consumables: days one unit lasts
