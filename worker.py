@@ -23,10 +23,11 @@ from connectors.opentext.client import OpenTextClient
 from domain.settings import Settings, get_settings
 from starter.temporal_client import connect
 from store.stores import Stores
+from workflows.abandoned_cart import AbandonedCart
 from workflows.consent_reply import ConsentReply
 from workflows.order_lifecycle import OrderLifecycle
 
-WORKFLOWS: Sequence[type] = [OrderLifecycle, ConsentReply]
+WORKFLOWS: Sequence[type] = [OrderLifecycle, AbandonedCart, ConsentReply]
 
 
 @asynccontextmanager
@@ -40,7 +41,7 @@ async def activity_set(settings: Settings) -> AsyncIterator[list[Callable[..., A
             BigCommerceClient(http, settings.bigcommerce_api_url, settings.bigcommerce_token)
         )
         try:
-            yield [delivery.send_message, hydration.hydrate_order]
+            yield [delivery.send_message, hydration.hydrate_order, hydration.hydrate_cart]
         finally:
             await stores.close()
 

@@ -30,6 +30,7 @@ from domain.notifications import (
     MessageResult,
     MessageStatus,
     Recipient,
+    SkipCode,
 )
 from domain.preferences import Preferences, QuietHours, zone
 from store.ledger import result_from_row
@@ -43,6 +44,7 @@ class Skip(Exception):
     """This channel cannot carry the message; `outcome` is "skipped" (never tried) or "failed"."""
 
     outcome: str
+    code: SkipCode
     reason: str
 
 
@@ -87,18 +89,18 @@ class DeliveryActivities:
         """The address to use on this channel, or `Skip` saying why not."""
         address = recipient.address(channel)
         if not address:
-            raise Skip("skipped", f"no {channel} address")
+            raise Skip("skipped", SkipCode.NO_ADDRESS, f"no {channel} address")
         if channel is Channel.SMS:
             try:
                 address = e164(address, recipient.country or request.policy.default_region)
             except InvalidAddress as exc:
-                raise Skip("failed", str(exc)) from None
+                raise Skip("failed", SkipCode.INVALID_ADDRESS, str(exc)) from None
         blocked = await self.stores.opt_outs.blocks(channel, address, request.category)
         if blocked and not (request.confirms_opt_out and channel is Channel.SMS):
-            raise Skip("skipped", blocked)
+            raise Skip("skipped", SkipCode.OPTED_OUT, blocked)
         if request.category is Category.MARKETING:
             if prefs is None or channel not in prefs.marketing_opt_in:
-                raise Skip("skipped", f"no marketing opt-in for {channel}")
+                raise Skip("skipped", SkipCode.NO_OPT_IN, f"no marketing opt-in for {channel}")
             await self._check_cap(channel, request)
         return address
 
@@ -111,7 +113,9 @@ class DeliveryActivities:
             request.customer_key, channel, Category.MARKETING.value, since
         )
         if sent >= cap:
-            raise Skip("skipped", f"frequency cap: {sent} marketing {channel} messages in {window}")
+            raise Skip(
+                "skipped", SkipCode.CAPPED, f"frequency cap: {sent} marketing {channel} messages in {window}"
+            )
 
     def _quiet_until(
         self, channel: Channel, recipient: Recipient, request: MessageRequest, prefs: Preferences | None
@@ -136,7 +140,11 @@ class DeliveryActivities:
         if channel is Channel.SMS:
             segments = sms_segments(rendered.text)
             if segments > request.policy.max_sms_segments:
-                raise Skip("failed", f"{segments} SMS segments, more than {request.policy.max_sms_segments}")
+                raise Skip(
+                    "failed",
+                    SkipCode.TOO_LONG,
+                    f"{segments} SMS segments, more than {request.policy.max_sms_segments}",
+                )
             job = await self.opentext.send_sms(to=address, text=rendered.text, key=request.key)
             return job, segments
         if channel is Channel.EMAIL:
@@ -187,12 +195,16 @@ class DeliveryActivities:
                     )
                 job_id, segments = await self._send_on(channel, address, request)
             except Skip as skip:
-                attempts.append(ChannelAttempt(channel=channel, outcome=skip.outcome, reason=skip.reason))
+                attempts.append(
+                    ChannelAttempt(channel=channel, outcome=skip.outcome, reason=skip.reason, code=skip.code)
+                )
                 continue
             except ProviderError as exc:
                 if exc.transient:
                     raise to_application_error(exc) from exc
-                attempts.append(ChannelAttempt(channel=channel, outcome="failed", reason=str(exc)))
+                attempts.append(
+                    ChannelAttempt(channel=channel, outcome="failed", reason=str(exc), code=SkipCode.REJECTED)
+                )
                 continue
             # why earlier channels were passed over stays on the record (e.g. an invalid number)
             passed_over = "; ".join(f"{a.channel}: {a.reason}" for a in attempts) or None

@@ -10,13 +10,30 @@ from activities.errors import to_application_error
 from connectors.bigcommerce.client import BigCommerceClient
 from connectors.errors import ProviderError
 from domain.events import Platform
-from domain.notifications import OrderSnapshot
+from domain.notifications import CartSnapshot, OrderSnapshot
 
 
 class OrderRef(BaseModel):
     platform: Platform
     store: str
     order_id: str
+
+
+class CartRef(BaseModel):
+    platform: Platform
+    store: str
+    cart_id: str
+
+
+def _unsupported(platform: Platform) -> Exception:
+    return to_application_error(
+        ProviderError(
+            f"no reader for {platform} yet",
+            provider=platform.value,
+            kind="UnsupportedPlatform",
+            transient=False,
+        )
+    )
 
 
 class HydrationActivities:
@@ -26,15 +43,18 @@ class HydrationActivities:
     @activity.defn(name="hydrate_order")
     async def hydrate_order(self, ref: OrderRef) -> OrderSnapshot:
         if ref.platform is not Platform.BIGCOMMERCE:
-            raise to_application_error(
-                ProviderError(
-                    f"no order reader for {ref.platform} yet",
-                    provider=ref.platform.value,
-                    kind="UnsupportedPlatform",
-                    transient=False,
-                )
-            )
+            raise _unsupported(ref.platform)
         try:
             return await self.bigcommerce.fetch_order_snapshot(ref.store, ref.order_id)
+        except ProviderError as exc:
+            raise to_application_error(exc) from exc
+
+    @activity.defn(name="hydrate_cart")
+    async def hydrate_cart(self, ref: CartRef) -> CartSnapshot:
+        """The cart as it is now. A cart the platform no longer has raises `BigCommerceNotFound`."""
+        if ref.platform is not Platform.BIGCOMMERCE:
+            raise _unsupported(ref.platform)
+        try:
+            return await self.bigcommerce.fetch_cart_snapshot(ref.store, ref.cart_id)
         except ProviderError as exc:
             raise to_application_error(exc) from exc

@@ -57,6 +57,12 @@ def _environment(autoescape: bool, locale_holder: dict[str, str]) -> SandboxedEn
     return env
 
 
+def _gsm_spaces(text: str) -> str:
+    """Locale formats put no-break spaces in amounts; in an SMS one such character would switch the
+    whole text from GSM-7 to UCS-2 (70 characters a segment instead of 160)."""
+    return text.replace("\u00a0", " ").replace("\u202f", " ")
+
+
 class Renderer:
     def __init__(self) -> None:
         self._locale: dict[str, str] = {"locale": FALLBACK_LOCALE}
@@ -94,7 +100,7 @@ class Renderer:
         plain = self._find(self._plain, journey, step, channel, locale)
         used = self._locale["locale"]
         if channel is Channel.SMS:
-            return Rendered(locale=used, text=plain.render(context).strip())
+            return Rendered(locale=used, text=_gsm_spaces(plain.render(context).strip()))
         if channel is Channel.PUSH:
             return Rendered(
                 locale=used,

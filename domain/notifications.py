@@ -79,10 +79,26 @@ class MessageStatus(StrEnum):
     DEFERRED = "deferred"  # quiet hours: not sent yet, due at `not_before`
 
 
+class SkipCode(StrEnum):
+    """Why a channel was passed over, for workflows to branch on (the reason says it for people)."""
+
+    NO_ADDRESS = "no_address"
+    INVALID_ADDRESS = "invalid_address"
+    OPTED_OUT = "opted_out"
+    NO_OPT_IN = "no_opt_in"
+    CAPPED = "capped"
+    TOO_LONG = "too_long"
+    REJECTED = "rejected"  # a permanent provider failure
+
+
+CONSENT_CODES = frozenset({SkipCode.OPTED_OUT, SkipCode.NO_OPT_IN})
+
+
 class ChannelAttempt(BaseModel):
     channel: Channel
     outcome: str  # "sent", "skipped", "failed"
     reason: str | None = None
+    code: SkipCode | None = None
 
 
 class MessageResult(BaseModel):
@@ -95,6 +111,15 @@ class MessageResult(BaseModel):
     attempts: list[ChannelAttempt] = Field(default_factory=list)
     duplicate: bool = False  # True when the ledger already had this key
     not_before: datetime | None = None  # for DEFERRED: when quiet hours end
+
+    def refused_by_consent(self) -> bool:
+        """Nothing sent, and every channel that had an address said no for consent reasons."""
+        tried = [a for a in self.attempts if a.code is not SkipCode.NO_ADDRESS]
+        return (
+            self.status is MessageStatus.SUPPRESSED
+            and bool(tried)
+            and all(a.code in CONSENT_CODES for a in tried)
+        )
 
 
 class OrderLine(BaseModel):

@@ -65,3 +65,62 @@ class OrderPolicy(BaseModel):
                 "max_open": self.max_open * factor,
             }
         )
+
+
+class CartStep(BaseModel):
+    """One message of an abandoned-cart sequence, `after` the cart was abandoned (or last updated)."""
+
+    name: str  # template step: first_reminder, cart_contents, incentive
+    after: timedelta
+    channels: list[Channel]
+    min_cart_value: Decimal | None = None  # skip the step below this cart value
+    incentive: bool = False  # carries the store's incentive code; skipped when incentives are off
+
+
+def _default_cart_steps() -> list[CartStep]:
+    return [
+        CartStep(name="first_reminder", after=timedelta(hours=1), channels=[Channel.PUSH, Channel.EMAIL]),
+        CartStep(name="cart_contents", after=timedelta(hours=24), channels=[Channel.EMAIL]),
+        CartStep(
+            name="incentive",
+            after=timedelta(hours=72),
+            channels=[Channel.SMS],
+            min_cart_value=Decimal(100),
+            incentive=True,
+        ),
+    ]
+
+
+class SequenceRule(BaseModel):
+    """Carts at or above `min_cart_value` (and, when set, of customers in `segment`) follow `steps`."""
+
+    min_cart_value: Decimal = Decimal(0)
+    segment: str | None = None
+    steps: list[CartStep]
+
+
+class CartPolicy(BaseModel):
+    steps: list[CartStep] = Field(default_factory=_default_cart_steps)
+    rules: list[SequenceRule] = Field(default_factory=list)  # first match wins, else `steps`
+    incentive_enabled: bool = False
+    incentive_code: str | None = None
+    expire_after: timedelta = timedelta(days=7)  # after the last step: no conversion means expired
+    delivery: DeliveryPolicy = Field(default_factory=DeliveryPolicy)
+
+    def sequence_for(self, cart_value: Decimal, segment: str | None = None) -> list[CartStep]:
+        for rule in self.rules:
+            if cart_value >= rule.min_cart_value and (rule.segment is None or rule.segment == segment):
+                return rule.steps
+        return self.steps
+
+    def scaled(self, factor: float) -> CartPolicy:
+        def scale(steps: list[CartStep]) -> list[CartStep]:
+            return [step.model_copy(update={"after": step.after * factor}) for step in steps]
+
+        return self.model_copy(
+            update={
+                "steps": scale(self.steps),
+                "rules": [rule.model_copy(update={"steps": scale(rule.steps)}) for rule in self.rules],
+                "expire_after": self.expire_after * factor,
+            }
+        )

@@ -55,6 +55,7 @@ class Settings(BaseSettings):
 
     ops_email: str = "ops@example.com"
     ops_phone: str | None = None
+    cart_incentive_code: str | None = None  # set: the abandoned-cart incentive step is on
     high_value_threshold: float = 1000.0
     ship_sla_hours: float = 48.0
 

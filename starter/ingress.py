@@ -103,9 +103,11 @@ def create_app(
         workflow_ids: list[str] = []
         try:
             for event in parsed.events:
-                workflow_ids.append(
-                    await asyncio.wait_for(deliver_event(client, settings, event), SIGNAL_DEADLINE_SECONDS)
+                delivered = await asyncio.wait_for(
+                    deliver_event(client, settings, event), SIGNAL_DEADLINE_SECONDS
                 )
+                if delivered is not None:
+                    workflow_ids.append(delivered)
         except Exception as exc:  # any failure to reach Temporal: the platform must retry
             log.warning("Temporal did not accept %s: %s", parsed.scope, exc)
             return _error(

@@ -9,11 +9,13 @@ from datetime import timedelta
 from decimal import Decimal
 
 from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
 
-from domain.events import CommerceEvent
+from domain.events import CommerceEvent, EventType
 from domain.notifications import Channel, Recipient
-from domain.policies import OrderPolicy
+from domain.policies import CartPolicy, OrderPolicy
 from domain.settings import Settings
+from workflows.abandoned_cart import AbandonedCart, AbandonedCartInput
 from workflows.order_lifecycle import OrderLifecycle, OrderLifecycleInput
 
 SIGNAL_RPC_TIMEOUT = timedelta(seconds=5)
@@ -30,9 +32,18 @@ def order_policy(settings: Settings) -> OrderPolicy:
     return policy.scaled(settings.time_scale)
 
 
-async def deliver_event(client: Client, settings: Settings, event: CommerceEvent) -> str:
-    """Signal the event's journey, starting it if it is not running. Returns the workflow id.
+def cart_policy(settings: Settings) -> CartPolicy:
+    code = settings.cart_incentive_code
+    policy = CartPolicy(incentive_enabled=code is not None, incentive_code=code)
+    return policy.scaled(settings.time_scale)
+
+
+async def deliver_event(client: Client, settings: Settings, event: CommerceEvent) -> str | None:
+    """Signal the event's journey, starting it when the event is one that starts journeys. Returns
+    the workflow id, or None when the event concerns no running journey (a cart nobody abandoned).
     Raises whatever Temporal raises when it cannot accept the signal: the caller answers 503."""
+    if event.cart is not None:
+        return await _deliver_cart_event(client, settings, event)
     if event.order is None:
         raise ValueError(f"event {event.event_id} ({event.type}) belongs to no journey yet")
     workflow_id = event.workflow_id()
@@ -50,4 +61,35 @@ async def deliver_event(client: Client, settings: Settings, event: CommerceEvent
         start_signal_args=[event],
         rpc_timeout=SIGNAL_RPC_TIMEOUT,
     )
+    return workflow_id
+
+
+async def _deliver_cart_event(client: Client, settings: Settings, event: CommerceEvent) -> str | None:
+    assert event.cart is not None
+    workflow_id = event.workflow_id()
+    if event.type is EventType.CART_ABANDONED:
+        await client.start_workflow(
+            AbandonedCart.run,
+            AbandonedCartInput(
+                platform=event.platform,
+                store=event.store,
+                cart_id=event.cart.cart_id,
+                policy=cart_policy(settings),
+            ),
+            id=workflow_id,
+            task_queue=settings.task_queue,
+            start_signal="commerce_event",
+            start_signal_args=[event],
+            rpc_timeout=SIGNAL_RPC_TIMEOUT,
+        )
+        return workflow_id
+    # Created, updated, converted and deleted carts matter only to a journey already under way.
+    try:
+        await client.get_workflow_handle(workflow_id).signal(
+            "commerce_event", event, rpc_timeout=SIGNAL_RPC_TIMEOUT
+        )
+    except RPCError as exc:
+        if exc.status is RPCStatusCode.NOT_FOUND:
+            return None
+        raise
     return workflow_id

@@ -46,7 +46,11 @@ class Messenger:
         self.messages: list[MessageResult] = []
         self.waiting: list[WaitingMessage] = []
 
-    async def send(self, request: MessageRequest) -> MessageResult:
+    async def send(
+        self, request: MessageRequest, cancel_when: Callable[[], bool] | None = None
+    ) -> MessageResult:
+        """Send one message. While it waits out quiet hours, `cancel_when` turning true (the journey
+        exited: cart converted, order refunded …) drops it, recorded as suppressed."""
         while True:
             try:
                 result = await workflow.execute_activity_method(
@@ -71,8 +75,24 @@ class Messenger:
             )
             self.waiting.append(waiting)
             self._note("message", f"{waiting.step}: waiting, {waiting.reason}", message_key=request.key)
-            await workflow.sleep(max(result.not_before - workflow.now(), timedelta(seconds=1)))
+            wait = max(result.not_before - workflow.now(), timedelta(seconds=1))
+            cancelled = False
+            if cancel_when is None:
+                await workflow.sleep(wait)
+            else:
+                try:
+                    await workflow.wait_condition(cancel_when, timeout=wait)
+                    cancelled = True
+                except TimeoutError:
+                    pass
             self.waiting.remove(waiting)
+            if cancelled:
+                result = MessageResult(
+                    key=request.key,
+                    status=MessageStatus.SUPPRESSED,
+                    reason="journey ended before quiet hours did",
+                )
+                break
         self.messages.append(result)
         summary = f"{request.journey}/{request.step}: {result.status}"
         if result.channel:

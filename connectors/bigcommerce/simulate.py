@@ -56,6 +56,31 @@ def shipment_webhook(
     return _payload(store_hash, scope, {"type": "shipment", "id": shipment_id, "orderId": int(order_id)})
 
 
+CART_SCOPES = (
+    "store/cart/created",
+    "store/cart/updated",
+    "store/cart/abandoned",
+    "store/cart/converted",
+    "store/cart/deleted",
+)
+
+
+def cart_webhook(
+    store_hash: str,
+    scope: str,
+    cart_id: str,
+    order_id: int | str | None = None,
+    *,
+    created_at: int | None = None,
+) -> dict[str, Any]:
+    """A `store/cart/*` webhook: `data.id` is the cart's UUID; `order_id` (for
+    `store/cart/converted`) becomes `data.orderId`, an integer as BigCommerce sends it."""
+    data: dict[str, Any] = {"type": "cart", "id": cart_id}
+    if order_id is not None:
+        data["orderId"] = int(order_id)
+    return _payload(store_hash, scope, data, created_at)
+
+
 def signed_headers(body: bytes, client_secret: str) -> dict[str, str]:
     return sign_webhook(
         body, client_secret=client_secret, msg_id=f"msg_{uuid.uuid4().hex}", timestamp=datetime.now(UTC)

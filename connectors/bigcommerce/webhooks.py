@@ -3,6 +3,11 @@
 BigCommerce payloads are thin (ids and, for status changes, the status ids): the details are
 read later by hydration through the REST API. Authenticity is checked before this, in
 `signature.py`.
+
+Order and shipment scopes become events with an `OrderPayload`; the cart scopes
+(`store/cart/created|updated|abandoned|converted|deleted`, `data.id` = the cart's UUID, converted
+also `orderId`) become events with a `CartPayload`. Other scopes (e.g. `store/cart/lineItem/*`) are
+ignored.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from pydantic_core import PydanticCustomError
 
 from connectors.bigcommerce.status_map import STATUS_NAMES, stage_for_status
 from connectors.errors import WebhookPayloadError
-from domain.events import CommerceEvent, EventType, OrderPayload, Platform
+from domain.events import CartPayload, CommerceEvent, EventType, OrderPayload, Platform
 
 _STORE_HASH = re.compile(r"[A-Za-z0-9_-]+")  # it goes into workflow ids and API paths
 
@@ -43,7 +48,7 @@ def _as_id(value: object) -> str:
 
 _Id = Annotated[str, BeforeValidator(_as_id)]
 _Model = TypeVar("_Model", bound=BaseModel)
-_Handler = Callable[[dict[str, Any]], tuple[EventType, OrderPayload]]
+_Handler = Callable[[dict[str, Any]], tuple[EventType, OrderPayload | CartPayload]]
 
 
 class _Wire(BaseModel):
@@ -89,6 +94,12 @@ class _ShipmentData(_Wire):
     order_id: _Id = Field(validation_alias=AliasChoices("orderId", "order_id"))
 
 
+class _CartData(_Wire):
+    id: _Id  # the cart's UUID
+    # Only `store/cart/converted` has it; the other cart scopes may carry extras (e.g. `token`).
+    order_id: _Id | None = Field(default=None, validation_alias=AliasChoices("orderId", "order_id"))
+
+
 class ParsedWebhook(BaseModel):
     """What one webhook body means: zero or more events, or why it was ignored."""
 
@@ -113,14 +124,15 @@ def parse_webhook(body: bytes) -> ParsedWebhook:
         return ParsedWebhook(
             scope=envelope.scope, events=[], ignored=f"scope {envelope.scope} is not handled"
         )
-    event_type, order = handler(envelope.data)
+    event_type, payload = handler(envelope.data)
     event = CommerceEvent(
         event_id=envelope.hash or _fallback_event_id(envelope),
         platform=Platform.BIGCOMMERCE,
         store=store,
         type=event_type,
         occurred_at=datetime.fromtimestamp(envelope.created_at, UTC),
-        order=order,
+        order=payload if isinstance(payload, OrderPayload) else None,
+        cart=payload if isinstance(payload, CartPayload) else None,
         raw_scope=envelope.scope,
         extra={"store_id": envelope.store_id} if envelope.store_id else {},
     )
@@ -197,6 +209,15 @@ def _shipment(event_type: EventType) -> _Handler:
     return handle
 
 
+def _cart(event_type: EventType) -> _Handler:
+    def handle(data: dict[str, Any]) -> tuple[EventType, CartPayload]:
+        parsed = _validate(_CartData, data, "data")
+        order_id = parsed.order_id if event_type is EventType.CART_CONVERTED else None
+        return event_type, CartPayload(cart_id=parsed.id, order_id=order_id)
+
+    return handle
+
+
 _HANDLERS: dict[str, _Handler] = {
     "store/order/created": _order(EventType.ORDER_CREATED),
     "store/order/updated": _order(EventType.ORDER_UPDATED),
@@ -205,4 +226,9 @@ _HANDLERS: dict[str, _Handler] = {
     "store/order/refund/created": _refund_created,
     "store/shipment/created": _shipment(EventType.SHIPMENT_CREATED),
     "store/shipment/updated": _shipment(EventType.SHIPMENT_UPDATED),
+    "store/cart/created": _cart(EventType.CART_CREATED),
+    "store/cart/updated": _cart(EventType.CART_UPDATED),
+    "store/cart/abandoned": _cart(EventType.CART_ABANDONED),
+    "store/cart/converted": _cart(EventType.CART_CONVERTED),
+    "store/cart/deleted": _cart(EventType.CART_DELETED),
 }
