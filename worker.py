@@ -15,6 +15,7 @@ import httpx
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.callbacks import CallbackActivities
 from activities.delivery import DeliveryActivities
 from activities.hydration import HydrationActivities
 from activities.rendering import Renderer
@@ -26,8 +27,10 @@ from store.stores import Stores
 from workflows.abandoned_cart import AbandonedCart
 from workflows.consent_reply import ConsentReply
 from workflows.order_lifecycle import OrderLifecycle
+from workflows.pickup import Pickup
+from workflows.review_request import ReviewRequest
 
-WORKFLOWS: Sequence[type] = [OrderLifecycle, AbandonedCart, ConsentReply]
+WORKFLOWS: Sequence[type] = [OrderLifecycle, AbandonedCart, Pickup, ReviewRequest, ConsentReply]
 
 
 @asynccontextmanager
@@ -37,11 +40,17 @@ async def activity_set(settings: Settings) -> AsyncIterator[list[Callable[..., A
     async with httpx.AsyncClient(timeout=httpx.Timeout(20.0, connect=5.0)) as http:
         opentext = OpenTextClient.from_settings(http, settings)
         delivery = DeliveryActivities(opentext, stores, Renderer(), settings.opentext_from_name)
-        hydration = HydrationActivities(
-            BigCommerceClient(http, settings.bigcommerce_api_url, settings.bigcommerce_token)
-        )
+        bigcommerce = BigCommerceClient(http, settings.bigcommerce_api_url, settings.bigcommerce_token)
+        hydration = HydrationActivities(bigcommerce)
+        callbacks = CallbackActivities(bigcommerce)
         try:
-            yield [delivery.send_message, hydration.hydrate_order, hydration.hydrate_cart]
+            yield [
+                delivery.send_message,
+                hydration.hydrate_order,
+                hydration.hydrate_cart,
+                hydration.hydrate_products,
+                callbacks.cancel_and_restock,
+            ]
         finally:
             await stores.close()
 

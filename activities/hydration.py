@@ -10,7 +10,7 @@ from activities.errors import to_application_error
 from connectors.bigcommerce.client import BigCommerceClient
 from connectors.errors import ProviderError
 from domain.events import Platform
-from domain.notifications import CartSnapshot, OrderSnapshot
+from domain.notifications import CartSnapshot, OrderSnapshot, ProductInfo
 
 
 class OrderRef(BaseModel):
@@ -23,6 +23,12 @@ class CartRef(BaseModel):
     platform: Platform
     store: str
     cart_id: str
+
+
+class ProductsRef(BaseModel):
+    platform: Platform
+    store: str
+    product_ids: list[str]
 
 
 def _unsupported(platform: Platform) -> Exception:
@@ -56,5 +62,15 @@ class HydrationActivities:
             raise _unsupported(ref.platform)
         try:
             return await self.bigcommerce.fetch_cart_snapshot(ref.store, ref.cart_id)
+        except ProviderError as exc:
+            raise to_application_error(exc) from exc
+
+    @activity.defn(name="hydrate_products")
+    async def hydrate_products(self, ref: ProductsRef) -> list[ProductInfo]:
+        """Catalog facts for the products of an order: categories, links, replenishment cycles."""
+        if ref.platform is not Platform.BIGCOMMERCE:
+            raise _unsupported(ref.platform)
+        try:
+            return await self.bigcommerce.fetch_products(ref.store, ref.product_ids)
         except ProviderError as exc:
             raise to_application_error(exc) from exc

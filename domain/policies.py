@@ -52,6 +52,8 @@ class OrderPolicy(BaseModel):
     ops_team: Recipient = Field(default_factory=lambda: Recipient(name="Operations", email="ops@example.com"))
     ops_channels: list[Channel] = Field(default_factory=lambda: [Channel.EMAIL, Channel.SMS])
     delivery: DeliveryPolicy = Field(default_factory=DeliveryPolicy)
+    pickup: PickupPolicy = Field(default_factory=lambda: PickupPolicy())
+    review: ReviewPolicy = Field(default_factory=lambda: ReviewPolicy())
 
     def channels_for(self, stage: OrderStage) -> list[Channel]:
         return self.channels_by_stage.get(stage, self.channels)
@@ -63,6 +65,8 @@ class OrderPolicy(BaseModel):
                 "ship_sla": self.ship_sla * factor,
                 "grace_after_close": self.grace_after_close * factor,
                 "max_open": self.max_open * factor,
+                "pickup": self.pickup.scaled(factor),
+                "review": self.review.scaled(factor),
             }
         )
 
@@ -124,3 +128,61 @@ class CartPolicy(BaseModel):
                 "expire_after": self.expire_after * factor,
             }
         )
+
+
+class PickupPolicy(BaseModel):
+    hold_for: timedelta = timedelta(days=5)  # the pickup deadline, from when the order is ready
+    reminders_before: list[timedelta] = Field(
+        default_factory=lambda: [timedelta(hours=24), timedelta(hours=2)]
+    )
+    location: str = "our store"
+    cancel_on_expiry: bool = True  # False: only alert the store team
+    channels: list[Channel] = Field(default_factory=lambda: [Channel.SMS, Channel.EMAIL])
+    store_team: Recipient = Field(
+        default_factory=lambda: Recipient(name="Store team", email="store@example.com")
+    )
+    store_team_channels: list[Channel] = Field(
+        default_factory=lambda: [Channel.PUSH, Channel.SMS, Channel.EMAIL]
+    )
+    delivery: DeliveryPolicy = Field(default_factory=DeliveryPolicy)
+
+    def scaled(self, factor: float) -> PickupPolicy:
+        return self.model_copy(
+            update={
+                "hold_for": self.hold_for * factor,
+                "reminders_before": [before * factor for before in self.reminders_before],
+            }
+        )
+
+
+class ReviewPolicy(BaseModel):
+    default_delay: timedelta = timedelta(days=7)
+    delay_by_category: dict[str, timedelta] = Field(
+        default_factory=lambda: {"electronics": timedelta(days=14), "apparel": timedelta(days=7)}
+    )
+    reminder_after: timedelta | None = timedelta(days=5)  # one reminder unless reviewed
+    channels: list[Channel] = Field(default_factory=lambda: [Channel.EMAIL, Channel.PUSH])
+    store_url: str = "https://store.example"  # product and reorder links
+    replenishment: bool = True
+    delivery: DeliveryPolicy = Field(default_factory=DeliveryPolicy)
+    time_scale: float = 1.0  # replenishment cycles are catalog data, scaled with the policy's delays
+
+    def delay_for(self, categories: list[str]) -> timedelta:
+        """The longest wait any of the order's categories asks for (a case is judged once used)."""
+        delays = [
+            self.delay_by_category[c.lower()] for c in categories if c.lower() in self.delay_by_category
+        ]
+        return max(delays, default=self.default_delay)
+
+    def scaled(self, factor: float) -> ReviewPolicy:
+        return self.model_copy(
+            update={
+                "default_delay": self.default_delay * factor,
+                "delay_by_category": {k: v * factor for k, v in self.delay_by_category.items()},
+                "reminder_after": self.reminder_after * factor if self.reminder_after else None,
+                "time_scale": self.time_scale * factor,
+            }
+        )
+
+
+OrderPolicy.model_rebuild()

@@ -298,17 +298,55 @@ async def test_get_customer_none_when_absent() -> None:
     assert await client.get_customer("abc123", "404") is None
 
 
-async def test_update_staff_notes() -> None:
+async def test_update_staff_notes_appends_on_a_new_line() -> None:
     seen: list[httpx.Request] = []
 
     def handle(request: httpx.Request) -> httpx.Response:
         seen.append(request)
+        if request.method == "GET":
+            return httpx.Response(200, json={**ORDER, "staff_notes": "Gift: no invoice in the box\n"})
         return httpx.Response(200, json={**ORDER, "staff_notes": json.loads(request.content)["staff_notes"]})
 
     await client_for(handle).update_staff_notes("abc123", "250", "Customer replied: leave at the door")
-    [request] = seen
-    assert request.method == "PUT"
-    assert request.url.path == f"{BASE}/v2/orders/250"
-    assert json.loads(request.content) == {"staff_notes": "Customer replied: leave at the door"}
-    assert request.headers["X-Auth-Token"] == "tok-abc"
-    assert request.headers["Content-Type"] == "application/json"
+    read, write = seen
+    assert (read.method, read.url.path) == ("GET", f"{BASE}/v2/orders/250")
+    assert (write.method, write.url.path) == ("PUT", f"{BASE}/v2/orders/250")
+    assert json.loads(write.content) == {
+        "staff_notes": "Gift: no invoice in the box\nCustomer replied: leave at the door"
+    }
+    assert write.headers["X-Auth-Token"] == "tok-abc"
+    assert write.headers["Content-Type"] == "application/json"
+
+
+@pytest.mark.parametrize("existing", ["", None])
+async def test_first_staff_note_has_no_leading_newline(existing: str | None) -> None:
+    writes: list[object] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.method == "GET":
+            return httpx.Response(200, json={**ORDER, "staff_notes": existing})
+        writes.append(json.loads(request.content))
+        return httpx.Response(200, json=ORDER)
+
+    await client_for(handle).update_staff_notes("abc123", "250", "SMS sent")
+    assert writes == [{"staff_notes": "SMS sent"}]
+
+
+async def test_a_retried_note_is_not_appended_twice() -> None:
+    methods: list[str] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        methods.append(request.method)
+        return httpx.Response(200, json={**ORDER, "staff_notes": "Packed by Sam\nSMS sent"})
+
+    await client_for(handle).update_staff_notes("abc123", "250", "SMS sent")
+    await client_for(handle).update_staff_notes("abc123", "250", "   ")
+    assert methods == ["GET"]
+
+
+async def test_order_lines_carry_the_product_id() -> None:
+    products = [{**PRODUCTS[0]}, {**PRODUCTS[1], "product_id": 0}, {"name": "No id", "quantity": 1}]
+    handler, _ = routes(products=httpx.Response(200, json=products))
+    snapshot = await client_for(handler).fetch_order_snapshot("abc123", "250")
+    # 0 is BigCommerce's "custom product, not in the catalog".
+    assert [line.product_id for line in snapshot.lines] == ["77", None, None]

@@ -11,6 +11,7 @@ from connectors.errors import WebhookPayloadError
 from domain.events import EventType, OrderStage, Platform
 
 HASH = "dd70c0976e06b67aaf671e73f49dcb79230ebf9d"
+CART_ID = "09346904-4175-44fd-be53-f7e598531b6c"
 
 
 def envelope(scope: str, data: Any, **overrides: Any) -> dict[str, Any]:
@@ -130,9 +131,99 @@ def test_shipment_scopes(scope: str, event_type: EventType) -> None:
 
 
 @pytest.mark.parametrize(
+    ("scope", "event_type"),
+    [
+        ("store/cart/created", EventType.CART_CREATED),
+        ("store/cart/updated", EventType.CART_UPDATED),
+        ("store/cart/abandoned", EventType.CART_ABANDONED),
+        ("store/cart/deleted", EventType.CART_DELETED),
+    ],
+)
+def test_cart_scopes(scope: str, event_type: EventType) -> None:
+    event = only_event(parse(envelope(scope, {"type": "cart", "id": CART_ID})))
+    assert event.type is event_type
+    assert event.raw_scope == scope
+    assert event.order is None
+    assert event.cart is not None
+    assert (event.cart.cart_id, event.cart.order_id) == (CART_ID, None)
+    assert event.event_id == HASH
+    assert event.workflow_id() == f"cart:bigcommerce:abc123:{CART_ID}"
+
+
+def test_cart_converted_carries_the_order_id() -> None:
+    event = only_event(
+        parse(envelope("store/cart/converted", {"type": "cart", "id": CART_ID, "orderId": 123}))
+    )
+    assert event.type is EventType.CART_CONVERTED
+    assert event.cart is not None
+    assert (event.cart.cart_id, event.cart.order_id) == (CART_ID, "123")
+    assert event.order is None
+    # The journey is the cart's, not the new order's.
+    assert event.workflow_id() == f"cart:bigcommerce:abc123:{CART_ID}"
+
+
+def test_cart_converted_without_order_id_still_converts() -> None:
+    event = only_event(parse(envelope("store/cart/converted", {"type": "cart", "id": CART_ID})))
+    assert event.cart is not None
+    assert event.cart.order_id is None
+
+
+def test_abandoned_cart_extras_are_ignored() -> None:
+    data = {"type": "cart", "id": CART_ID, "token": "a1b2c3", "orderId": 9}
+    event = only_event(parse(envelope("store/cart/abandoned", data)))
+    assert event.cart is not None
+    # Only a converted cart has an order.
+    assert (event.cart.cart_id, event.cart.order_id) == (CART_ID, None)
+
+
+def test_cart_webhook_builder_round_trips() -> None:
+    from connectors.bigcommerce.simulate import CART_SCOPES, cart_webhook
+
+    for scope in CART_SCOPES:
+        order_id = 77 if scope == "store/cart/converted" else None
+        body = cart_webhook("abc123", scope, CART_ID, order_id, created_at=1561482670)
+        assert body["data"] == {"type": "cart", "id": CART_ID, **({"orderId": 77} if order_id else {})}
+        event = only_event(parse(body))
+        assert event.cart is not None
+        assert event.cart.cart_id == CART_ID
+        assert event.cart.order_id == ("77" if order_id else None)
+        assert event.event_id == body["hash"]
+        assert event.occurred_at == datetime(2019, 6, 25, 17, 11, 10, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"type": "cart"}, "data.id is missing"),
+        ({"type": "cart", "orderId": 123}, "data.id is missing"),
+        ({"type": "cart", "id": ""}, "data.id: must be an integer or a non-empty string"),
+        ({"type": "cart", "id": None}, "data.id: must be an integer or a non-empty string"),
+    ],
+)
+def test_malformed_cart_payloads(data: dict[str, Any], message: str) -> None:
+    for scope in ("store/cart/abandoned", "store/cart/converted", "store/cart/deleted"):
+        with pytest.raises(WebhookPayloadError, match=message):
+            parse(envelope(scope, data))
+
+
+def test_converted_cart_with_a_bad_order_id() -> None:
+    data = {"type": "cart", "id": CART_ID, "orderId": True}
+    with pytest.raises(WebhookPayloadError, match=r"data\.orderId: must be an integer"):
+        parse(envelope("store/cart/converted", data))
+    # Elsewhere the field means nothing, so it cannot make the payload malformed.
+    event = only_event(parse(envelope("store/cart/updated", data)))
+    assert event.cart is not None and event.cart.order_id is None
+
+
+def test_cart_data_must_be_an_object() -> None:
+    with pytest.raises(WebhookPayloadError, match=r"^data: Input should be a valid dictionary"):
+        parse(envelope("store/cart/abandoned", CART_ID))
+
+
+@pytest.mark.parametrize(
     ("scope", "data"),
     [
-        ("store/cart/abandoned", {"type": "cart", "id": "09346904-4175-44fd-be53-f7e598531b6c"}),
+        ("store/cart/lineItem/created", {"type": "cart_line_item", "id": "7", "cartId": CART_ID}),
         ("store/product/updated", {"type": "product", "id": 205}),
         ("store/order/message/created", {"type": "order", "id": 250, "message": {"order_message_id": 3}}),
     ],

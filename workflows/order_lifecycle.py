@@ -14,11 +14,22 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field
 from temporalio import workflow
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, WorkflowAlreadyStartedError
+from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.hydration import HydrationActivities, OrderRef
-    from domain.events import CLOSING_STAGES, PROGRESS_RANK, CommerceEvent, EventType, OrderStage, Platform
+    from domain.events import (
+        CLOSING_STAGES,
+        PROGRESS_RANK,
+        CommerceEvent,
+        EventType,
+        OrderPayload,
+        OrderStage,
+        Platform,
+        pickup_workflow_id,
+        review_workflow_id,
+    )
     from domain.notifications import (
         Category,
         Channel,
@@ -37,10 +48,15 @@ with workflow.unsafe.imports_passed_through():
         Messenger,
         WaitingMessage,
     )
+    from workflows.pickup import Pickup, PickupInput
+    from workflows.review_request import ReviewInput, ReviewRequest
     from workflows.timeline import TimelineEntry
 
 SEEN_EVENT_MEMORY = 500  # bounded dedupe memory; platform retries repeat within hours, not hundreds of events
 SHIPPING_STAGES = frozenset({OrderStage.PARTIALLY_SHIPPED, OrderStage.SHIPPED})
+# Post-purchase journeys this run hands over to (a workflow.patched change: older runs never did).
+HANDOVER_PATCH = "post-purchase-journeys"
+COLLECTED_STAGES = frozenset({OrderStage.SHIPPED, OrderStage.DELIVERED})
 SHIPMENT_EVENTS = frozenset({EventType.SHIPMENT_CREATED, EventType.SHIPMENT_UPDATED})
 AFTERMATH_STAGES = frozenset(
     {OrderStage.CANCELLED, OrderStage.REFUNDED, OrderStage.PARTIALLY_REFUNDED, OrderStage.DISPUTED}
@@ -121,6 +137,8 @@ class OrderLifecycle:
         self._settled_at: datetime | None = None  # delivered or closed: the grace window starts
         self._timeline: list[TimelineEntry] = []
         self._messenger = Messenger(self._note)
+        self._pickup_id: str | None = None  # set once the pickup journey has the order
+        self._review_id: str | None = None
 
     # --- signals and queries -------------------------------------------------------------------
 
@@ -250,6 +268,8 @@ class OrderLifecycle:
             self._note("note", f"{self._snapshot.stage} recorded, not announced", event_id=event.event_id)
             return
         await self._advance(announced, event)
+        if workflow.patched(HANDOVER_PATCH):
+            await self._hand_over(announced, event)
 
     async def _hydrate(self) -> bool:
         first = self._snapshot is None
@@ -289,7 +309,11 @@ class OrderLifecycle:
             if stage is OrderStage.DELIVERED:
                 self._settled_at = now
             self._set_stage_attribute()
-            if stage in self._policy.announced_stages:
+            if self._pickup_id is not None and stage in COLLECTED_STAGES:
+                self._note(
+                    "note", f"{stage}: the pickup journey thanks the customer", event_id=event.event_id
+                )
+            elif stage in self._policy.announced_stages:
                 await self._announce(stage, stage.value)
             return
 
@@ -314,6 +338,55 @@ class OrderLifecycle:
             await self._announce(stage, step_key)
         if stage in self._policy.ops_stages:
             await self._alert(stage.value)
+
+    async def _hand_over(self, stage: OrderStage, event: CommerceEvent) -> None:
+        """Start the pickup and review journeys when the order gets there, and keep them told. They
+        are children that outlive this run (ParentClosePolicy.ABANDON): their timers are their own."""
+        assert self._snapshot is not None
+        platform, store, order_id = self._inp.platform, self._inp.store, self._inp.order_id
+        forwarded = event.model_copy(
+            update={
+                "order": (event.order or OrderPayload(order_id=order_id)).model_copy(update={"stage": stage})
+            }
+        )
+        if stage is OrderStage.AWAITING_PICKUP and self._pickup_id is None:
+            self._pickup_id = await self._start_child(
+                Pickup.run,
+                PickupInput(platform=platform, store=store, order=self._snapshot, policy=self._policy.pickup),
+                pickup_workflow_id(platform, store, order_id),
+            )
+        elif self._pickup_id is not None:
+            await self._tell(self._pickup_id, forwarded)
+        if stage is OrderStage.DELIVERED and self._review_id is None:
+            self._review_id = await self._start_child(
+                ReviewRequest.run,
+                ReviewInput(platform=platform, store=store, order=self._snapshot, policy=self._policy.review),
+                review_workflow_id(platform, store, order_id),
+            )
+        elif self._review_id is not None and stage in CLOSING_STAGES | {
+            OrderStage.PARTIALLY_REFUNDED,
+            OrderStage.DISPUTED,
+        }:
+            await self._tell(self._review_id, forwarded)
+
+    async def _start_child(self, run: object, arg: object, workflow_id: str) -> str:
+        try:
+            await workflow.start_child_workflow(
+                run,  # type: ignore[arg-type]
+                arg,
+                id=workflow_id,
+                parent_close_policy=ParentClosePolicy.ABANDON,
+            )
+            self._note("note", f"handed over to {workflow_id}")
+        except WorkflowAlreadyStartedError:
+            self._note("note", f"{workflow_id} already running")
+        return workflow_id
+
+    async def _tell(self, workflow_id: str, event: CommerceEvent) -> None:
+        try:
+            await workflow.get_external_workflow_handle(workflow_id).signal("commerce_event", event)
+        except Exception as err:  # the journey has finished: nothing left to tell it
+            self._note("note", f"{workflow_id} not told ({err})")
 
     def _set_stage_attribute(self) -> None:
         if self._stage is not None:

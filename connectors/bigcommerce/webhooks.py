@@ -95,8 +95,11 @@ class _ShipmentData(_Wire):
 
 
 class _CartData(_Wire):
-    id: _Id  # the cart's UUID
-    # Only `store/cart/converted` has it; the other cart scopes may carry extras (e.g. `token`).
+    id: _Id  # the cart's UUID; extras (e.g. abandoned's `token`) are ignored
+
+
+class _ConvertedCartData(_CartData):
+    # The order the cart became. Optional: the conversion itself is what ends a cart journey.
     order_id: _Id | None = Field(default=None, validation_alias=AliasChoices("orderId", "order_id"))
 
 
@@ -211,9 +214,10 @@ def _shipment(event_type: EventType) -> _Handler:
 
 def _cart(event_type: EventType) -> _Handler:
     def handle(data: dict[str, Any]) -> tuple[EventType, CartPayload]:
-        parsed = _validate(_CartData, data, "data")
-        order_id = parsed.order_id if event_type is EventType.CART_CONVERTED else None
-        return event_type, CartPayload(cart_id=parsed.id, order_id=order_id)
+        if event_type is EventType.CART_CONVERTED:
+            converted = _validate(_ConvertedCartData, data, "data")
+            return event_type, CartPayload(cart_id=converted.id, order_id=converted.order_id)
+        return event_type, CartPayload(cart_id=_validate(_CartData, data, "data").id)
 
     return handle
 

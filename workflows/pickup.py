@@ -1,0 +1,267 @@
+"""Pickup: one run per click-and-collect order (`pickup:{platform}:{store}:{order_id}`).
+
+The order journey hands the order over when it is ready for pickup. The customer hears where and
+until when; reminders come before the deadline; a new pickup window from the platform moves the
+timers and tells the customer; "HERE" from the customer (reply or push action) alerts the store team
+at once. Collected: a thank-you, done. Deadline passed: the customer is told, the store team alerted,
+and the order cancelled and restocked on the platform (or only alerted, per store policy).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel, Field
+from temporalio import workflow
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.callbacks import CallbackActivities, OrderWrite
+    from domain.events import CommerceEvent, EventType, OrderStage, Platform
+    from domain.notifications import (
+        Category,
+        Channel,
+        DeliveryReceipt,
+        InboundMessage,
+        MessageRequest,
+        MessageResult,
+        OrderSnapshot,
+        Recipient,
+    )
+    from domain.policies import PickupPolicy
+    from workflows import search_attributes as sa
+    from workflows.messaging import (
+        ACTIVITY_GIVE_UP,
+        ACTIVITY_RETRY,
+        ACTIVITY_TIMEOUT,
+        Messenger,
+        WaitingMessage,
+    )
+    from workflows.timeline import Timeline, TimelineEntry
+
+COLLECTED_STAGES = frozenset({OrderStage.DELIVERED, OrderStage.SHIPPED})
+ARRIVAL_WORDS = frozenset({"HERE", "I'M HERE", "IM HERE", "ARRIVED"})
+
+
+class PickupInput(BaseModel):
+    platform: Platform
+    store: str
+    order: OrderSnapshot
+    policy: PickupPolicy = Field(default_factory=PickupPolicy)
+
+
+class PickupStatus(BaseModel):
+    workflow_id: str
+    order_id: str
+    state: str  # waiting, collected, expired, cancelled
+    location: str
+    deadline: datetime
+    reminders_sent: list[str]
+    customer_arrived_at: datetime | None
+    platform_callback: str | None
+    messages: list[MessageResult]
+    waiting: list[WaitingMessage]
+    timeline: list[TimelineEntry]
+
+
+@workflow.defn
+class Pickup:
+    @workflow.init
+    def __init__(self, inp: PickupInput) -> None:
+        self._inp = inp
+        self._policy = inp.policy
+        self._timeline = Timeline(workflow.now)
+        self._messenger = Messenger(self._timeline.note)
+        self._deadline = workflow.now() + inp.policy.hold_for
+        self._state = "waiting"
+        self._window_changed = False
+        self._arrivals: list[InboundMessage] = []
+        self._arrived_at: datetime | None = None
+        self._reminders_sent: list[str] = []
+        self._callback: str | None = None
+
+    # --- signals and queries -------------------------------------------------------------------
+
+    @workflow.signal
+    def commerce_event(self, event: CommerceEvent) -> None:
+        self._timeline.note("event", event.raw_scope or event.type.value, event_id=event.event_id)
+        if self._state != "waiting":
+            return
+        stage = event.order.stage if event.order else None
+        if event.type is EventType.PICKUP_WINDOW_CHANGED and "deadline" in event.extra:
+            self._deadline = datetime.fromisoformat(str(event.extra["deadline"]))
+            self._window_changed = True
+        elif stage in COLLECTED_STAGES:
+            self._state = "collected"
+        elif stage is OrderStage.CANCELLED:
+            self._state = "cancelled"
+
+    @workflow.signal
+    def customer_response(self, message: InboundMessage) -> None:
+        said = (message.action or message.text).strip().upper()
+        self._timeline.note("event", f"customer: {said!r}")
+        if said in ARRIVAL_WORDS and self._state == "waiting":
+            self._arrivals.append(message)
+
+    @workflow.signal
+    def delivery_receipt(self, receipt: DeliveryReceipt) -> None:
+        self._messenger.apply_receipt(receipt)
+
+    @workflow.query
+    def status(self) -> PickupStatus:
+        return PickupStatus(
+            workflow_id=workflow.info().workflow_id,
+            order_id=self._inp.order.order_id,
+            state=self._state,
+            location=self._policy.location,
+            deadline=self._deadline,
+            reminders_sent=self._reminders_sent,
+            customer_arrived_at=self._arrived_at,
+            platform_callback=self._callback,
+            messages=self._messenger.messages,
+            waiting=self._messenger.waiting,
+            timeline=self._timeline.entries,
+        )
+
+    # --- the run -------------------------------------------------------------------------------
+
+    @workflow.run
+    async def run(self, inp: PickupInput) -> PickupStatus:
+        order = inp.order
+        attributes = [
+            sa.PLATFORM.value_set(inp.platform.value),
+            sa.STORE_ID.value_set(inp.store),
+            sa.ORDER_ID.value_set(order.order_id),
+            sa.ORDER_VALUE.value_set(float(order.total)),
+        ]
+        if order.customer.customer_id:
+            attributes.append(sa.CUSTOMER_ID.value_set(order.customer.customer_id))
+        workflow.upsert_search_attributes(attributes)  # type: ignore[arg-type]
+        self._set_stage("awaiting_pickup")
+        await self._tell_customer("ready")
+        while self._state == "waiting":
+            self._describe()
+            due, reminder = self._next_timer()
+            try:
+                await workflow.wait_condition(
+                    lambda: self._state != "waiting" or self._window_changed or bool(self._arrivals),
+                    timeout=max(due - workflow.now(), timedelta(0)),
+                )
+            except TimeoutError:
+                if reminder is None:
+                    await self._expire()
+                else:
+                    self._reminders_sent.append(reminder)
+                    await self._tell_customer("reminder", key_suffix=reminder)
+                continue
+            if self._arrivals:
+                await self._customer_arrived(self._arrivals.pop(0))
+            if self._window_changed:
+                self._window_changed = False
+                self._reminders_sent = []  # the new window gets its own reminders
+                await self._tell_customer("window_changed", key_suffix=f"{self._deadline:%Y%m%dT%H%M}")
+        if self._state == "collected":
+            await self._tell_customer("collected")
+        self._set_stage(self._state)
+        self._describe()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self.status()
+
+    def _next_timer(self) -> tuple[datetime, str | None]:
+        """The next reminder still ahead (and not sent for this window), else the deadline."""
+        now = workflow.now()
+        for before in sorted(self._policy.reminders_before, reverse=True):
+            label = f"{before.total_seconds() / 3600:g}h"
+            at = self._deadline - before
+            if label not in self._reminders_sent and at > now:
+                return at, label
+        return self._deadline, None
+
+    async def _customer_arrived(self, message: InboundMessage) -> None:
+        self._arrived_at = workflow.now()
+        await self._alert("customer_here", key_suffix=f"{len(self._timeline.entries)}")
+
+    async def _expire(self) -> None:
+        self._state = "expired"
+        await self._tell_customer("expired")
+        await self._alert("pickup_expired")
+        if not self._policy.cancel_on_expiry:
+            self._callback = "not cancelled: store policy only alerts"
+            return
+        order = self._inp.order
+        try:
+            self._callback = await workflow.execute_activity_method(
+                CallbackActivities.cancel_and_restock,
+                OrderWrite(
+                    platform=self._inp.platform,
+                    store=self._inp.store,
+                    order_id=order.order_id,
+                    note=f"Tidings: not collected by {self._deadline:%Y-%m-%d %H:%M} UTC; cancelled.",
+                ),
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                schedule_to_close_timeout=ACTIVITY_GIVE_UP,
+                retry_policy=ACTIVITY_RETRY,
+            )
+        except ActivityError as err:
+            self._callback = f"cancel failed: {err.cause or err}"
+        self._timeline.note("callback", self._callback)
+
+    def _context(self) -> dict[str, object]:
+        order = self._inp.order.model_dump(mode="json")
+        return {
+            "order": order,
+            "customer": order["customer"],
+            "location": self._policy.location,
+            "deadline": self._deadline.isoformat(),
+            "link": None,
+        }
+
+    async def _tell_customer(self, step: str, key_suffix: str | None = None) -> None:
+        wf = workflow.info().workflow_id
+        customer = self._inp.order.customer
+        await self._messenger.send(
+            MessageRequest(
+                key=f"{wf}:{step}" + (f":{key_suffix}" if key_suffix else ""),
+                workflow_id=wf,
+                journey="pickup",
+                step=step,
+                category=Category.TRANSACTIONAL,
+                channels=self._policy.channels,
+                recipient=customer,
+                context=self._context(),
+                customer_key=(
+                    f"{self._inp.platform}:{self._inp.store}:{customer.customer_id}"
+                    if customer.customer_id
+                    else None
+                ),
+                policy=self._policy.delivery,
+            )
+        )
+
+    async def _alert(self, step: str, key_suffix: str | None = None) -> None:
+        wf = workflow.info().workflow_id
+        self._timeline.note("alert", f"store team alerted: {step}")
+        team: Recipient = self._policy.store_team
+        channels: list[Channel] = self._policy.store_team_channels
+        await self._messenger.send(
+            MessageRequest(
+                key=f"{wf}:ops:{step}" + (f":{key_suffix}" if key_suffix else ""),
+                workflow_id=wf,
+                journey="pickup",
+                step=f"team_{step}",
+                category=Category.OPERATIONAL,
+                channels=channels,
+                recipient=team,
+                context=self._context(),
+                policy=self._policy.delivery,
+            )
+        )
+
+    def _set_stage(self, stage: str) -> None:
+        workflow.upsert_search_attributes([sa.STAGE.value_set(stage)])
+
+    def _describe(self) -> None:
+        workflow.set_current_details(
+            f"Pickup of order {self._inp.order.order_id} at {self._policy.location} · {self._state} · "
+            f"deadline {self._deadline:%Y-%m-%d %H:%M} UTC · {self._messenger.sent_count()} message(s) sent"
+        )
