@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_date
+from babel.dates import format_date, format_time
 from babel.numbers import format_currency
 from jinja2 import FileSystemLoader, StrictUndefined, Template, TemplateNotFound
 from jinja2.sandbox import SandboxedEnvironment
@@ -52,8 +52,17 @@ def _environment(autoescape: bool, locale_holder: dict[str, str]) -> SandboxedEn
         when = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
         return format_date(when, format="medium", locale=locale_holder["locale"])
 
+    def when(value: Any) -> str:
+        """Date and hour:minute in the locale's order, with the zone (deadlines are UTC)."""
+        moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+        locale = locale_holder["locale"]
+        day = format_date(moment, format="medium", locale=locale)
+        hour = format_time(moment, format="short", tzinfo=moment.tzinfo, locale=locale)
+        return f"{day} {hour} {moment.tzname() or ''}".strip()
+
     env.filters["money"] = money
     env.filters["date"] = date
+    env.filters["datetime"] = when
     return env
 
 
