@@ -25,7 +25,9 @@ class QuietHours(BaseModel):
         """The first moment at or after `local` (an aware local datetime) outside the window."""
         if not self.contains(local.timetz().replace(tzinfo=None)):
             return local
-        end = local.replace(hour=self.end.hour, minute=self.end.minute, second=0, microsecond=0)
+        end = local.replace(
+            hour=self.end.hour, minute=self.end.minute, second=self.end.second, microsecond=self.end.microsecond
+        )
         if end <= local:
             end += timedelta(days=1)
         return end

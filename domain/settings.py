@@ -56,6 +56,11 @@ class Settings(BaseSettings):
     ops_email: str = "ops@example.com"
     ops_phone: str | None = None
     cart_incentive_code: str | None = None  # set: the abandoned-cart incentive step is on
+    store_url: str = "https://store.example"  # storefront root: product, review and reorder links
+    pickup_location: str = "our store"
+    pickup_cancel_on_expiry: bool = True  # False: an uncollected pickup only alerts the store team
+    store_team_email: str = "store@example.com"
+    store_team_phone: str | None = None
     high_value_threshold: float = 1000.0
     ship_sla_hours: float = 48.0
 

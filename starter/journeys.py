@@ -13,7 +13,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from domain.events import CommerceEvent, EventType
 from domain.notifications import Channel, Recipient
-from domain.policies import CartPolicy, OrderPolicy
+from domain.policies import CartPolicy, OrderPolicy, PickupPolicy, ReviewPolicy
 from domain.settings import Settings
 from workflows.abandoned_cart import AbandonedCart, AbandonedCartInput
 from workflows.order_lifecycle import OrderLifecycle, OrderLifecycleInput
@@ -23,11 +23,21 @@ SIGNAL_RPC_TIMEOUT = timedelta(seconds=5)
 
 def order_policy(settings: Settings) -> OrderPolicy:
     ops_channels = [Channel.EMAIL, Channel.SMS] if settings.ops_phone else [Channel.EMAIL]
+    team_channels = [Channel.SMS, Channel.EMAIL] if settings.store_team_phone else [Channel.EMAIL]
     policy = OrderPolicy(
         high_value_threshold=Decimal(str(settings.high_value_threshold)),
         ship_sla=timedelta(hours=settings.ship_sla_hours),
         ops_team=Recipient(name="Operations", email=settings.ops_email, phone=settings.ops_phone),
         ops_channels=ops_channels,
+        pickup=PickupPolicy(
+            location=settings.pickup_location,
+            cancel_on_expiry=settings.pickup_cancel_on_expiry,
+            store_team=Recipient(
+                name="Store team", email=settings.store_team_email, phone=settings.store_team_phone
+            ),
+            store_team_channels=team_channels,
+        ),
+        review=ReviewPolicy(store_url=settings.store_url),
     )
     return policy.scaled(settings.time_scale)
 

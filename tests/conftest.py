@@ -135,3 +135,19 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 def histories_dir() -> Path:
     return Path(__file__).parent / "histories"
+
+
+FAST_SCALE = 0.00002  # 7 days → 12 s, 5 days → 8.6 s, 24 h → 1.7 s, 1 h → 0.07 s
+
+
+@pytest.fixture(scope="session")
+async def fast_ingress(client: Client, settings: Settings, worker: None) -> AsyncIterator[Served]:
+    """A second ingress whose journeys start with a stronger time compression: the multi-day
+    journeys (pickup deadlines, review delays) run in seconds. Same worker, same store."""
+    fast = settings.model_copy(update={"time_scale": FAST_SCALE, "ingress_port": free_port()})
+
+    async def same_client() -> Client:
+        return client
+
+    async with Served(create_ingress(fast, same_client), fast.ingress_port) as served:
+        yield served

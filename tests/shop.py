@@ -12,7 +12,13 @@ from typing import Any
 
 import httpx
 
-from connectors.bigcommerce.simulate import order_webhook, refund_webhook, shipment_webhook, signed_headers
+from connectors.bigcommerce.simulate import (
+    cart_webhook,
+    order_webhook,
+    refund_webhook,
+    shipment_webhook,
+    signed_headers,
+)
 from domain.events import order_workflow_id
 
 
@@ -28,11 +34,14 @@ async def eventually(
 
 
 class Shop:
-    def __init__(self, http: httpx.AsyncClient, sandbox_url: str, ingress_url: str, secret: str) -> None:
+    def __init__(
+        self, http: httpx.AsyncClient, sandbox_url: str, ingress_url: str, secret: str, api_token: str = ""
+    ) -> None:
         self.http = http
         self.sandbox = sandbox_url
         self.ingress = ingress_url
         self.secret = secret
+        self.api_token = api_token
         self.store = f"s{uuid.uuid4().hex[:8]}"
 
     def workflow_id(self, order_id: int) -> str:
@@ -47,10 +56,12 @@ class Shop:
         currency: str = "USD",
         email: str | None = "ada@example.com",
         phone: str | None = "+14155550101",
+        customer_id: int = 7,
+        product_id: int | None = None,
     ) -> None:
         body = {
             "id": order_id,
-            "customer_id": 7,
+            "customer_id": customer_id,
             "status_id": status,
             "total_inc_tax": total,
             "currency_code": currency,
@@ -61,7 +72,15 @@ class Shop:
                 "email": email or "",
                 "phone": phone or "",
             },
-            "products": [{"name": "Mug", "sku": "MUG-1", "quantity": 2, "price_inc_tax": "29.95"}],
+            "products": [
+                {
+                    "name": "Mug",
+                    "sku": "MUG-1",
+                    "quantity": 2,
+                    "price_inc_tax": "29.95",
+                    "product_id": product_id or 0,
+                }
+            ],
         }
         r = await self.http.put(
             f"{self.sandbox}/sandbox/bigcommerce/{self.store}/orders/{order_id}", json=body
@@ -132,3 +151,88 @@ class Shop:
         """The message steps the sandbox received for an order, oldest first (e.g. `shipped`)."""
         prefix = self.workflow_id(order_id) + ":"
         return [m["reference"][len(prefix) :] for m in await self.messages(order_id)]
+
+    async def seed_cart(
+        self,
+        cart_id: str,
+        *,
+        customer_id: int = 7,
+        email: str | None = "ada@example.com",
+        amount: str = "129.00",
+    ) -> None:
+        body = {
+            "id": cart_id,
+            "customer_id": customer_id,
+            "email": email or "",
+            "currency": {"code": "USD"},
+            "cart_amount": amount,
+            "line_items": {
+                "physical_items": [
+                    {
+                        "product_id": 11,
+                        "name": "Trail Shoes",
+                        "sku": "TS-1",
+                        "quantity": 1,
+                        "sale_price": amount,
+                        "list_price": amount,
+                        "image_url": "https://img.example/ts.png",
+                        "url": "https://shop.example/ts",
+                    }
+                ]
+            },
+        }
+        r = await self.http.put(f"{self.sandbox}/sandbox/bigcommerce/{self.store}/carts/{cart_id}", json=body)
+        r.raise_for_status()
+        if customer_id:
+            await self.http.put(
+                f"{self.sandbox}/sandbox/bigcommerce/{self.store}/customers/{customer_id}",
+                json={
+                    "id": customer_id,
+                    "first_name": "Ada",
+                    "last_name": "Lovelace",
+                    "email": email or "",
+                    "phone": "+14155550101",
+                },
+            )
+
+    async def delete_cart(self, cart_id: str) -> None:
+        r = await self.http.delete(f"{self.sandbox}/sandbox/bigcommerce/{self.store}/carts/{cart_id}")
+        r.raise_for_status()
+
+    async def cart_event(self, scope: str, cart_id: str, order_id: int | None = None) -> httpx.Response:
+        return await self.post(cart_webhook(self.store, f"store/cart/{scope}", cart_id, order_id))
+
+    async def seed_product(
+        self, product_id: int, *, category: str, replenish_days: int | None = None
+    ) -> None:
+        custom = [{"name": "replenish_days", "value": str(replenish_days)}] if replenish_days else []
+        r = await self.http.put(
+            f"{self.sandbox}/sandbox/bigcommerce/{self.store}/categories/{product_id}",
+            json={"id": product_id, "name": category},
+        )
+        r.raise_for_status()
+        r = await self.http.put(
+            f"{self.sandbox}/sandbox/bigcommerce/{self.store}/products/{product_id}",
+            json={
+                "id": product_id,
+                "name": "Mug",
+                "sku": "MUG-1",
+                "categories": [product_id],
+                "custom_url": {"url": "/mug/"},
+                "custom_fields": custom,
+            },
+        )
+        r.raise_for_status()
+
+    async def opt_in(self, customer_id: int, *channels: str, **extra: object) -> None:
+        r = await self.http.put(
+            f"{self.ingress}/customers/bigcommerce/{self.store}/{customer_id}/preferences",
+            json={"marketing_opt_in": list(channels), **extra},
+            headers={"Authorization": f"Bearer {self.api_token}"},
+        )
+        r.raise_for_status()
+
+    async def journey_messages(self, prefix: str) -> list[dict[str, Any]]:
+        r = await self.http.get(f"{self.sandbox}/sandbox/messages")
+        r.raise_for_status()
+        return [m for m in r.json() if (m.get("reference") or "").startswith(prefix)]
