@@ -26,7 +26,10 @@ class QuietHours(BaseModel):
         if not self.contains(local.timetz().replace(tzinfo=None)):
             return local
         end = local.replace(
-            hour=self.end.hour, minute=self.end.minute, second=self.end.second, microsecond=self.end.microsecond
+            hour=self.end.hour,
+            minute=self.end.minute,
+            second=self.end.second,
+            microsecond=self.end.microsecond,
         )
         if end <= local:
             end += timedelta(days=1)

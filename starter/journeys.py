@@ -37,7 +37,11 @@ def order_policy(settings: Settings) -> OrderPolicy:
             ),
             store_team_channels=team_channels,
         ),
-        review=ReviewPolicy(store_url=settings.store_url),
+        review=ReviewPolicy(
+            store_url=settings.store_url,
+            default_delay=timedelta(days=settings.review_delay_days),
+            reminder_after=timedelta(days=settings.review_reminder_days),
+        ),
     )
     return policy.scaled(settings.time_scale)
 

@@ -40,7 +40,27 @@ with workflow.unsafe.imports_passed_through():
     from workflows.timeline import Timeline, TimelineEntry
 
 COLLECTED_STAGES = frozenset({OrderStage.DELIVERED, OrderStage.SHIPPED})
-ARRIVAL_WORDS = frozenset({"HERE", "I'M HERE", "IM HERE", "ARRIVED"})
+# "HERE" in the languages we write in (the translated SMS ask for HERE, but people answer in theirs).
+ARRIVAL_WORDS = frozenset(
+    {
+        "HERE",
+        "I'M HERE",
+        "IM HERE",
+        "ARRIVED",
+        "HIER",
+        "BIN DA",
+        "ICH BIN DA",
+        "ICI",
+        "JE SUIS LA",
+        "JE SUIS LÀ",
+        "AQUI",
+        "AQUÍ",
+        "ESTOY AQUI",
+        "ESTOY AQUÍ",
+        "LLEGUE",
+        "LLEGUÉ",
+    }
+)
 
 
 class PickupInput(BaseModel):
@@ -170,8 +190,8 @@ class Pickup:
     def _next_timer(self) -> tuple[datetime, str | None]:
         """The next reminder still ahead (and not sent for this window), else the deadline."""
         now = workflow.now()
-        for before in sorted(self._policy.reminders_before, reverse=True):
-            label = f"{before.total_seconds() / 3600:g}h"
+        for number, before in enumerate(sorted(self._policy.reminders_before, reverse=True), start=1):
+            label = str(number)  # first, second … reminder of this window
             at = self._deadline - before
             if label not in self._reminders_sent and at > now:
                 return at, label

@@ -191,11 +191,13 @@ class ReviewRequest:
         return {"order": order, "customer": order["customer"]}
 
     def _review_context(self) -> dict[str, object]:
+        store = self._policy.store_url.rstrip("/")
         products = [
             {
                 "name": p.name,
                 "image_url": p.image_url,
-                "review_url": f"{p.url or self._policy.store_url}#write_review",
+                # catalog URLs are storefront-relative paths
+                "review_url": f"{store}{p.url or '/'}#write_review",
             }
             for p in self._products
         ] or [
