@@ -1,11 +1,14 @@
-"""`tidings demo`: the whole stack in the background, five orders played through signed BigCommerce
-webhooks (one in fraud review, one cancelled, one high value, one declined with a duplicate webhook),
-then a table of every message they produced, read from the sandbox outbox."""
+"""`tidings demo`: the whole stack in the background; six orders played through signed BigCommerce
+webhooks (one in fraud review, one cancelled, one high value, one declined with a duplicate webhook,
+one click-and-collect), an abandoned cart recovered after its first reminder, a STOP reply, and the
+review request of a delivered order; then a table of every message, read from the sandbox outbox."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,8 +17,8 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
-from connectors.bigcommerce.simulate import order_webhook, shipment_webhook, signed_headers
-from domain.events import order_workflow_id
+from connectors.bigcommerce.simulate import cart_webhook, order_webhook, shipment_webhook, signed_headers
+from domain.events import cart_workflow_id, order_workflow_id, pickup_workflow_id, review_workflow_id
 from domain.settings import Settings
 from starter.devstack import DevStack, stack_environment, ui_port
 from starter.temporal_client import connect
@@ -97,13 +100,27 @@ ORDERS = [
         [("status", 6), ("duplicate", None)],
         [{"name": "Vitamin C", "sku": "VC-1", "quantity": 1, "price_inc_tax": "15.00"}],
     ),
+    DemoOrder(
+        1006,
+        "Mary Jackson",
+        "mary@example.com",
+        "+14155550106",
+        "64.00",
+        "USD",
+        11,
+        [("status", 8), ("status", 10)],  # click and collect: ready for pickup, then collected
+        [{"name": "Wind Tunnel Kit", "sku": "WT-2", "quantity": 1, "price_inc_tax": "64.00"}],
+    ),
 ]
+CART_ID = "c0ffee00-0000-4000-8000-00000000ada1"
+ADA = 101  # Ada's customer id (order 1001): she opted in to marketing, so she gets cart reminders
 
 
 class Demo:
-    def __init__(self, settings: Settings, secret: str, console: Console) -> None:
+    def __init__(self, settings: Settings, secret: str, console: Console, api_token: str = "") -> None:
         self.settings = settings
         self.secret = secret
+        self.api_token = api_token
         self.console = console
         self.sandbox = f"http://127.0.0.1:{settings.sandbox_port}"
         self.ingress = f"http://127.0.0.1:{settings.ingress_port}"
@@ -134,8 +151,6 @@ class Demo:
         r.raise_for_status()
 
     async def post(self, http: httpx.AsyncClient, order: DemoOrder, payload: dict[str, Any] | None) -> None:
-        import json
-
         body = json.dumps(payload).encode() if payload is not None else self.last_body[order.order_id]
         r = await http.post(
             f"{self.ingress}/webhooks/bigcommerce",
@@ -204,16 +219,88 @@ class Demo:
                 return False
         return True
 
+    async def opt_in(self, http: httpx.AsyncClient, customer_id: int, email: str, phone: str) -> None:
+        r = await http.put(
+            f"{self.ingress}/customers/bigcommerce/{STORE}/{customer_id}/preferences",
+            json={
+                "email": email,
+                "phone": phone,
+                "marketing_opt_in": ["email", "sms", "push"],
+                "locale": "en",
+            },
+            headers={"Authorization": f"Bearer {self.api_token}"},
+        )
+        r.raise_for_status()
+
+    async def abandon_cart(self, http: httpx.AsyncClient) -> None:
+        """Ada leaves a cart, gets the first reminder, and buys: the cart is recovered."""
+        cart = {
+            "id": CART_ID,
+            "customer_id": ADA,
+            "email": "ada@example.com",
+            "currency": {"code": "USD"},
+            "cart_amount": "149.00",
+            "line_items": {
+                "physical_items": [
+                    {
+                        "product_id": 77,
+                        "name": "Difference Engine Poster",
+                        "sku": "DE-1",
+                        "quantity": 1,
+                        "sale_price": "149.00",
+                        "list_price": "149.00",
+                        "image_url": None,
+                        "url": None,
+                    },
+                ]
+            },
+        }
+        (
+            await http.put(f"{self.sandbox}/sandbox/bigcommerce/{STORE}/carts/{CART_ID}", json=cart)
+        ).raise_for_status()
+        await self.post_payload(http, cart_webhook(STORE, "store/cart/abandoned", CART_ID))
+        await self.until(lambda: self.outbox_has(http, f"{cart_workflow_id('bigcommerce', STORE, CART_ID)}:"))
+        await self.post_payload(http, cart_webhook(STORE, "store/cart/converted", CART_ID, order_id=1007))
+
+    async def stop_texts(self, http: httpx.AsyncClient) -> None:
+        """Linus answers STOP: every SMS to his number stops, and he gets the usual confirmation."""
+        r = await http.post(f"{self.sandbox}/sandbox/reply", json={"from": "+14155550105", "text": "STOP"})
+        r.raise_for_status()
+        await self.until(lambda: self.outbox_has(http, "consent:sms:"))
+
+    async def post_payload(self, http: httpx.AsyncClient, payload: dict[str, Any]) -> None:
+        body = json.dumps(payload).encode()
+        r = await http.post(
+            f"{self.ingress}/webhooks/bigcommerce",
+            content=body,
+            headers={"Content-Type": "application/json", **signed_headers(body, self.secret)},
+        )
+        r.raise_for_status()
+
+    async def outbox_has(self, http: httpx.AsyncClient, prefix: str) -> bool:
+        messages = (await http.get(f"{self.sandbox}/sandbox/messages")).json()
+        return any((m.get("reference") or "").startswith(prefix) for m in messages)
+
+    async def until(self, check: Callable[[], Awaitable[bool]]) -> None:
+        deadline = time.monotonic() + SETTLE_TIMEOUT
+        while not await check():
+            if time.monotonic() > deadline:
+                raise TimeoutError("the demo's journeys did not settle in time")
+            await asyncio.sleep(0.3)
+
     async def run(self) -> list[dict[str, Any]]:
         async with httpx.AsyncClient(timeout=20) as http:
-            with self.console.status("playing five orders through signed BigCommerce webhooks …"):
+            await self.opt_in(http, ADA, "ada@example.com", "+14155550101")
+            with self.console.status("playing six orders through signed BigCommerce webhooks …"):
                 await asyncio.gather(*(self.play(http, order) for order in ORDERS))
-            deadline = time.monotonic() + SETTLE_TIMEOUT
-            with self.console.status("waiting for the journeys to send their messages …"):
-                while not await self.settled():
-                    if time.monotonic() > deadline:
-                        raise TimeoutError("journeys did not settle in time")
-                    await asyncio.sleep(0.5)
+            with self.console.status("waiting for the order journeys to send their messages …"):
+                await self.until(self.settled)
+            with self.console.status("an abandoned cart, a STOP reply, a pickup and a review request …"):
+                await asyncio.gather(self.abandon_cart(http), self.stop_texts(http))
+                review = review_workflow_id("bigcommerce", STORE, "1001")
+                pickup = pickup_workflow_id("bigcommerce", STORE, "1006")
+                await self.until(lambda: self.outbox_has(http, f"{review}:reminder"))
+                await self.until(lambda: self.outbox_has(http, f"{pickup}:collected"))
             r = await http.get(f"{self.sandbox}/sandbox/messages")
             r.raise_for_status()
             messages: list[dict[str, Any]] = r.json()
@@ -222,14 +309,19 @@ class Demo:
 
 def print_messages(console: Console, messages: list[dict[str, Any]]) -> None:
     table = Table(title=f"{len(messages)} messages in the sandbox outbox")
-    for column in ("order", "message", "channel", "to", "content"):
+    for column in ("order/cart", "message", "channel", "to", "content"):
         table.add_column(column, overflow="fold")
     rows = []
     for m in messages:
-        # references are message keys: order:{platform}:{store}:{order id}:{step}
-        _, _, _, order_id, step = (m.get("reference") or "::::").split(":", 4)
+        # references are message keys: {journey}:{platform}:{store}:{order or cart id}:{step}
+        parts = (m.get("reference") or "").split(":", 4)
+        if parts[0] == "consent":
+            subject, step = "—", "consent:STOP"
+        else:
+            parts += [""] * (5 - len(parts))
+            subject, step = (parts[3][:8] if parts[0] == "cart" else parts[3]), f"{parts[0]}:{parts[4]}"
         content = m.get("subject") or m.get("title") or m.get("text") or ""
-        rows.append((order_id, m.get("received_at") or "", step, m["channel"], m["to"], content))
+        rows.append((subject, m.get("received_at") or "", step, m["channel"], m["to"], content))
     for order_id, _, step, channel, to, content in sorted(rows):
         table.add_row(order_id, step, channel, to, content)
     console.print(table)
@@ -238,7 +330,17 @@ def print_messages(console: Console, messages: list[dict[str, Any]]) -> None:
 def run_demo(
     settings: Settings, data_dir: Path, time_scale: float, console: Console, keep: bool = False
 ) -> int:
-    env = stack_environment(settings, data_dir, {"TIDINGS_TIME_SCALE": str(time_scale)})
+    env = stack_environment(
+        settings,
+        data_dir,
+        {
+            "TIDINGS_TIME_SCALE": str(time_scale),
+            # a demo cannot wait a week for a review request: ask after ~30 min (2 s at the default scale)
+            "TIDINGS_REVIEW_DELAY_DAYS": "0.02",
+            "TIDINGS_REVIEW_REMINDER_DAYS": "0.01",
+            "TIDINGS_CART_INCENTIVE_CODE": "COMEBACK10",
+        },
+    )
     secret = env["TIDINGS_BIGCOMMERCE_CLIENT_SECRET"]
     started = time.monotonic()
     console.print(f"[bold]Tidings demo[/] (state in {data_dir}, time scale {time_scale})")
@@ -246,7 +348,7 @@ def run_demo(
         stack = DevStack(settings, data_dir, env, log_dir=data_dir / "logs")
         stack.__enter__()
     try:
-        messages = asyncio.run(Demo(settings, secret, console).run())
+        messages = asyncio.run(Demo(settings, secret, console, env["TIDINGS_API_TOKEN"]).run())
         print_messages(console, messages)
         console.print(
             f"Journeys: Temporal Web UI at http://127.0.0.1:{ui_port(settings)} (filter: OrderId = '1002'); "
