@@ -46,7 +46,7 @@ def history_files(paths: Iterable[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(path.glob("*.json")))
+            files.extend(sorted(path.rglob("*.json")))
         elif path.exists():
             files.append(path)
         else:
