@@ -141,6 +141,19 @@ def replay(
     raise typer.Exit(1 if failed or not outcomes else 0)
 
 
+@app.command()
+def migrate() -> None:
+    """Bring the store's schema (TIDINGS_DATABASE_URL) to the newest migration."""
+    from store.db import open_engine
+
+    async def go() -> None:
+        engine = await open_engine(get_settings().database_url)
+        await engine.dispose()
+
+    asyncio.run(go())
+    console.print("store schema is up to date")
+
+
 @app.command("setup-namespace")
 def setup_namespace() -> None:
     """Register Tidings' search attributes on a real Temporal cluster (the dev server gets them at start)."""

@@ -31,11 +31,9 @@ with workflow.unsafe.imports_passed_through():
     from domain.policies import CartPolicy, CartStep
     from workflows import search_attributes as sa
     from workflows.messaging import (
-        ACTIVITY_GIVE_UP,
-        ACTIVITY_RETRY,
-        ACTIVITY_TIMEOUT,
         Messenger,
         WaitingMessage,
+        call,
     )
     from workflows.timeline import Timeline, TimelineEntry
 
@@ -233,12 +231,9 @@ class AbandonedCart:
     async def _read_cart(self) -> bool:
         """Re-read the cart; False (and the journey exited) when it is gone or unreadable."""
         try:
-            self._snapshot = await workflow.execute_activity_method(
+            self._snapshot = await call(
                 HydrationActivities.hydrate_cart,
                 CartRef(platform=self._inp.platform, store=self._inp.store, cart_id=self._inp.cart_id),
-                start_to_close_timeout=ACTIVITY_TIMEOUT,
-                schedule_to_close_timeout=ACTIVITY_GIVE_UP,
-                retry_policy=ACTIVITY_RETRY,
             )
         except ActivityError as err:
             cause = err.cause

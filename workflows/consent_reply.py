@@ -11,7 +11,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from domain.notifications import Category, Channel, MessageRequest, MessageResult, Recipient
     from workflows.messaging import Messenger
-    from workflows.timeline import TimelineEntry
+    from workflows.timeline import Timeline, TimelineEntry
 
 
 class ConsentReplyInput(BaseModel):
@@ -34,11 +34,8 @@ class ConsentReply:
     @workflow.init
     def __init__(self, inp: ConsentReplyInput) -> None:
         self._inp = inp
-        self._timeline: list[TimelineEntry] = []
-        self._messenger = Messenger(self._note)
-
-    def _note(self, kind: str, summary: str, **fields: object) -> None:
-        self._timeline.append(TimelineEntry(at=workflow.now(), kind=kind, summary=summary, **fields))  # type: ignore[arg-type]
+        self._timeline = Timeline(workflow.now)
+        self._messenger = Messenger(self._timeline.note)
 
     @workflow.query
     def status(self) -> ConsentReplyStatus:
@@ -46,13 +43,13 @@ class ConsentReply:
             change=self._inp.change,
             keyword=self._inp.keyword,
             messages=self._messenger.messages,
-            timeline=self._timeline,
+            timeline=self._timeline.entries,
         )
 
     @workflow.run
     async def run(self, inp: ConsentReplyInput) -> ConsentReplyStatus:
         workflow.set_current_details(f"{inp.channel} {inp.keyword!r} → {inp.change}; confirming")
-        self._note("event", f"{inp.channel} keyword {inp.keyword!r}: {inp.change}")
+        self._timeline.note("event", f"{inp.channel} keyword {inp.keyword!r}: {inp.change}")
         wf = workflow.info().workflow_id
         result = await self._messenger.send(
             MessageRequest(

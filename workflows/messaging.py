@@ -3,8 +3,9 @@ the workflow (visible in its `status` query), and OpenText's receipts applied to
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from temporalio import workflow
@@ -27,6 +28,20 @@ with workflow.unsafe.imports_passed_through():
 ACTIVITY_TIMEOUT = timedelta(seconds=60)
 ACTIVITY_GIVE_UP = timedelta(hours=6)
 ACTIVITY_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=2))
+
+A = TypeVar("A")
+R = TypeVar("R")
+
+
+async def call(activity: Callable[[Any, A], Awaitable[R]], arg: A) -> R:
+    """Run one of our activity methods with the journeys' standard timeouts and retries."""
+    return await workflow.execute_activity_method(
+        activity,  # type: ignore[arg-type]
+        arg,
+        start_to_close_timeout=ACTIVITY_TIMEOUT,
+        schedule_to_close_timeout=ACTIVITY_GIVE_UP,
+        retry_policy=ACTIVITY_RETRY,
+    )
 
 
 class WaitingMessage(BaseModel):
@@ -53,12 +68,8 @@ class Messenger:
         exited: cart converted, order refunded …) drops it, recorded as suppressed."""
         while True:
             try:
-                result = await workflow.execute_activity_method(
-                    DeliveryActivities.send_message,
-                    request.model_copy(update={"now": workflow.now()}),
-                    start_to_close_timeout=ACTIVITY_TIMEOUT,
-                    schedule_to_close_timeout=ACTIVITY_GIVE_UP,
-                    retry_policy=ACTIVITY_RETRY,
+                result = await call(
+                    DeliveryActivities.send_message, request.model_copy(update={"now": workflow.now()})
                 )
             except ActivityError as err:
                 result = MessageResult(

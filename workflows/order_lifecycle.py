@@ -32,25 +32,21 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.notifications import (
         Category,
-        Channel,
         DeliveryReceipt,
         MessageRequest,
         MessageResult,
-        MessageStatus,
         OrderSnapshot,
     )
     from domain.policies import OrderPolicy
     from workflows import search_attributes as sa
     from workflows.messaging import (
-        ACTIVITY_GIVE_UP,
-        ACTIVITY_RETRY,
-        ACTIVITY_TIMEOUT,
         Messenger,
         WaitingMessage,
+        call,
     )
     from workflows.pickup import Pickup, PickupInput
     from workflows.review_request import ReviewInput, ReviewRequest
-    from workflows.timeline import TimelineEntry
+    from workflows.timeline import Timeline, TimelineEntry
 
 SEEN_EVENT_MEMORY = 500  # bounded dedupe memory; platform retries repeat within hours, not hundreds of events
 SHIPPING_STAGES = frozenset({OrderStage.PARTIALLY_SHIPPED, OrderStage.SHIPPED})
@@ -135,7 +131,8 @@ class OrderLifecycle:
         self._closed = False
         self._paid_at: datetime | None = None
         self._settled_at: datetime | None = None  # delivered or closed: the grace window starts
-        self._timeline: list[TimelineEntry] = []
+        self._timeline = Timeline(workflow.now)
+        self._note = self._timeline.note
         self._messenger = Messenger(self._note)
         self._pickup_id: str | None = None  # set once the pickup journey has the order
         self._review_id: str | None = None
@@ -169,7 +166,7 @@ class OrderLifecycle:
             busy=self._busy,
             messages=self._messenger.messages,
             waiting=self._messenger.waiting,
-            timeline=self._timeline,
+            timeline=self._timeline.entries,
             ship_sla_due=self._sla_due(),
             completes_at=self._completes_at(),
         )
@@ -274,12 +271,9 @@ class OrderLifecycle:
     async def _hydrate(self) -> bool:
         first = self._snapshot is None
         try:
-            self._snapshot = await workflow.execute_activity_method(
+            self._snapshot = await call(
                 HydrationActivities.hydrate_order,
                 OrderRef(platform=self._inp.platform, store=self._inp.store, order_id=self._inp.order_id),
-                start_to_close_timeout=ACTIVITY_TIMEOUT,
-                schedule_to_close_timeout=ACTIVITY_GIVE_UP,
-                retry_policy=ACTIVITY_RETRY,
             )
         except ActivityError as err:
             self._note("note", f"could not read the order from {self._inp.platform}: {err.cause or err}")
@@ -457,28 +451,6 @@ class OrderLifecycle:
         await self._messenger.send(request)
 
     # --- bookkeeping ---------------------------------------------------------------------------
-
-    def _note(
-        self,
-        kind: str,
-        summary: str,
-        *,
-        event_id: str | None = None,
-        message_key: str | None = None,
-        channel: Channel | None = None,
-        status: MessageStatus | None = None,
-    ) -> None:
-        self._timeline.append(
-            TimelineEntry(
-                at=workflow.now(),
-                kind=kind,
-                summary=summary,
-                event_id=event_id,
-                message_key=message_key,
-                channel=channel,
-                status=status,
-            )
-        )
 
     def _describe(self) -> None:
         sent = self._messenger.sent_count()

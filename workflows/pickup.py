@@ -31,11 +31,9 @@ with workflow.unsafe.imports_passed_through():
     from domain.policies import PickupPolicy
     from workflows import search_attributes as sa
     from workflows.messaging import (
-        ACTIVITY_GIVE_UP,
-        ACTIVITY_RETRY,
-        ACTIVITY_TIMEOUT,
         Messenger,
         WaitingMessage,
+        call,
     )
     from workflows.timeline import Timeline, TimelineEntry
 
@@ -210,7 +208,7 @@ class Pickup:
             return
         order = self._inp.order
         try:
-            self._callback = await workflow.execute_activity_method(
+            self._callback = await call(
                 CallbackActivities.cancel_and_restock,
                 OrderWrite(
                     platform=self._inp.platform,
@@ -218,9 +216,6 @@ class Pickup:
                     order_id=order.order_id,
                     note=f"Tidings: not collected by {self._deadline:%Y-%m-%d %H:%M} UTC; cancelled.",
                 ),
-                start_to_close_timeout=ACTIVITY_TIMEOUT,
-                schedule_to_close_timeout=ACTIVITY_GIVE_UP,
-                retry_policy=ACTIVITY_RETRY,
             )
         except ActivityError as err:
             self._callback = f"cancel failed: {err.cause or err}"

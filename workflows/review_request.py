@@ -32,11 +32,9 @@ with workflow.unsafe.imports_passed_through():
     from domain.policies import ReviewPolicy
     from workflows import search_attributes as sa
     from workflows.messaging import (
-        ACTIVITY_GIVE_UP,
-        ACTIVITY_RETRY,
-        ACTIVITY_TIMEOUT,
         Messenger,
         WaitingMessage,
+        call,
     )
     from workflows.timeline import Timeline, TimelineEntry
 
@@ -238,12 +236,9 @@ class ReviewRequest:
         if not ids:
             return []
         try:
-            return await workflow.execute_activity_method(
+            return await call(
                 HydrationActivities.hydrate_products,
                 ProductsRef(platform=self._inp.platform, store=self._inp.store, product_ids=ids),
-                start_to_close_timeout=ACTIVITY_TIMEOUT,
-                schedule_to_close_timeout=ACTIVITY_GIVE_UP,
-                retry_policy=ACTIVITY_RETRY,
             )
         except ActivityError as err:
             self._timeline.note("note", f"product details unavailable ({err.cause or err}); default timing")
