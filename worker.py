@@ -16,11 +16,13 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.callbacks import CallbackActivities
+from activities.conversations import ConversationActivities
 from activities.delivery import DeliveryActivities
 from activities.hydration import HydrationActivities
 from activities.rendering import Renderer
 from connectors.bigcommerce.client import BigCommerceClient
 from connectors.opentext.client import OpenTextClient
+from connectors.service_desk import ServiceDeskClient
 from domain.settings import Settings, get_settings
 from starter.temporal_client import connect
 from store.stores import Stores
@@ -29,8 +31,9 @@ from workflows.consent_reply import ConsentReply
 from workflows.order_lifecycle import OrderLifecycle
 from workflows.pickup import Pickup
 from workflows.review_request import ReviewRequest
+from workflows.service_case import ServiceCase
 
-WORKFLOWS: Sequence[type] = [OrderLifecycle, AbandonedCart, Pickup, ReviewRequest, ConsentReply]
+WORKFLOWS: Sequence[type] = [OrderLifecycle, AbandonedCart, Pickup, ReviewRequest, ServiceCase, ConsentReply]
 
 
 @asynccontextmanager
@@ -42,7 +45,13 @@ async def activity_set(settings: Settings) -> AsyncIterator[list[Callable[..., A
         delivery = DeliveryActivities(opentext, stores, Renderer(), settings.opentext_from_name)
         bigcommerce = BigCommerceClient(http, settings.bigcommerce_api_url, settings.bigcommerce_token)
         hydration = HydrationActivities(bigcommerce)
-        callbacks = CallbackActivities(bigcommerce)
+        desk = None
+        if settings.service_desk_url and settings.service_desk_secret:
+            desk = ServiceDeskClient(
+                http, settings.service_desk_url, settings.service_desk_secret.get_secret_value()
+            )
+        callbacks = CallbackActivities(bigcommerce, desk)
+        conversations = ConversationActivities(stores)
         try:
             yield [
                 delivery.send_message,
@@ -50,6 +59,9 @@ async def activity_set(settings: Settings) -> AsyncIterator[list[Callable[..., A
                 hydration.hydrate_cart,
                 hydration.hydrate_products,
                 callbacks.cancel_and_restock,
+                callbacks.record_case_update,
+                conversations.open_conversation,
+                conversations.close_conversation,
             ]
         finally:
             await stores.close()

@@ -10,6 +10,7 @@ from temporalio import activity
 from activities.errors import to_application_error
 from connectors.bigcommerce.client import BigCommerceClient
 from connectors.errors import ProviderError
+from connectors.service_desk import ServiceDeskClient
 from domain.events import Platform
 
 BIGCOMMERCE_CANCELLED = 5
@@ -22,9 +23,41 @@ class OrderWrite(BaseModel):
     note: str
 
 
+class CaseWrite(BaseModel):
+    """A customer's words (or the case's state) for the team that handles the case."""
+
+    platform: Platform
+    store: str
+    case_id: str
+    order_id: str | None
+    event: str  # customer_reply, needs_agent
+    text: str  # what the customer said, or what happened
+    meaning: str | None = None  # the option the reply chose
+    channel: str | None = None
+    key: str  # idempotency key for targets that honour one
+
+
 class CallbackActivities:
-    def __init__(self, bigcommerce: BigCommerceClient) -> None:
+    def __init__(self, bigcommerce: BigCommerceClient, service_desk: ServiceDeskClient | None = None) -> None:
         self.bigcommerce = bigcommerce
+        self.service_desk = service_desk
+
+    @activity.defn(name="record_case_update")
+    async def record_case_update(self, write: CaseWrite) -> str:
+        """Into the platform's own service process (BigCommerce: a staff note on the order), and to
+        the generic signed HTTP target when one is configured (any other service desk)."""
+        done = []
+        try:
+            if write.platform is Platform.BIGCOMMERCE and write.order_id:
+                note = f"Tidings case {write.case_id}: {_describe(write)}"
+                await self.bigcommerce.update_staff_notes(write.store, write.order_id, note)
+                done.append(f"staff note on order {write.order_id}")
+            if self.service_desk is not None:
+                await self.service_desk.post(write.key, write.model_dump(mode="json"))
+                done.append("service desk")
+        except ProviderError as exc:
+            raise to_application_error(exc) from exc
+        return ", ".join(done) or "no service process configured"
 
     @activity.defn(name="cancel_and_restock")
     async def cancel_and_restock(self, write: OrderWrite) -> str:
@@ -45,3 +78,10 @@ class CallbackActivities:
         except ProviderError as exc:
             raise to_application_error(exc) from exc
         return f"order {write.order_id} cancelled in {write.platform}/{write.store}"
+
+
+def _describe(write: CaseWrite) -> str:
+    if write.event == "needs_agent":
+        return f"needs an agent ({write.text})"
+    said = f'customer replied by {write.channel or "message"}: "{write.text}"'
+    return f"{said} ({write.meaning})" if write.meaning else said

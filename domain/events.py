@@ -31,6 +31,9 @@ class EventType(StrEnum):
     CART_CONVERTED = "cart.converted"
     CART_DELETED = "cart.deleted"
     PICKUP_WINDOW_CHANGED = "pickup.window_changed"
+    CASE_OPENED = "case.opened"
+    CASE_UPDATED = "case.updated"  # refund issued, replacement shipped, a note from the team …
+    CASE_CLOSED = "case.closed"
     REVIEW_SUBMITTED = "review.submitted"
 
 
@@ -97,6 +100,21 @@ class CartPayload(BaseModel):
     order_id: str | None = None  # set when the cart converted into an order
 
 
+class CaseKind(StrEnum):
+    RETURN_REQUEST = "return_request"
+    REFUND = "refund"
+    DELIVERY_DISPUTE = "delivery_dispute"
+    CUSTOMER_MESSAGE = "customer_message"
+
+
+class CasePayload(BaseModel):
+    case_id: str
+    kind: CaseKind
+    order_id: str | None = None
+    subject: str | None = None
+    detail: str | None = None  # what happened: the customer's message, "refund issued", …
+
+
 class CommerceEvent(BaseModel):
     """One platform event, platform-neutral. `event_id` is the platform's dedupe key."""
 
@@ -108,11 +126,14 @@ class CommerceEvent(BaseModel):
     customer: CustomerRef = Field(default_factory=CustomerRef)
     order: OrderPayload | None = None
     cart: CartPayload | None = None
+    case: CasePayload | None = None
     raw_scope: str = ""  # the platform's own name for the event (scope, event_type …)
     extra: dict[str, Any] = Field(default_factory=dict)
 
     def workflow_id(self) -> str:
         """The business key of the journey this event belongs to."""
+        if self.case is not None:
+            return case_workflow_id(self.platform, self.store, self.case.case_id)
         if self.cart is not None:
             return cart_workflow_id(self.platform, self.store, self.cart.cart_id)
         if self.order is not None:
@@ -134,3 +155,7 @@ def pickup_workflow_id(platform: Platform | str, store: str, order_id: str) -> s
 
 def review_workflow_id(platform: Platform | str, store: str, order_id: str) -> str:
     return f"review:{Platform(platform).value}:{store}:{order_id}"
+
+
+def case_workflow_id(platform: Platform | str, store: str, case_id: str) -> str:
+    return f"case:{Platform(platform).value}:{store}:{case_id}"

@@ -186,3 +186,44 @@ class ReviewPolicy(BaseModel):
 
 
 OrderPolicy.model_rebuild()
+
+
+class ReplyOption(BaseModel):
+    """One answer a case offers: what the customer types (or the push action id) and what it means."""
+
+    answer: str  # "1", "2" … (push action ids are the same strings)
+    meaning: str  # machine name: confirm, agent …
+    label: str  # what the customer reads
+
+
+def _default_options() -> list[ReplyOption]:
+    return [
+        ReplyOption(answer="1", meaning="confirm", label="confirm the proposed next step"),
+        ReplyOption(answer="2", meaning="agent", label="talk to an agent"),
+    ]
+
+
+class CasePolicy(BaseModel):
+    options: list[ReplyOption] = Field(default_factory=_default_options)
+    channels: list[Channel] = Field(default_factory=lambda: [Channel.SMS, Channel.EMAIL, Channel.PUSH])
+    reply_window: timedelta = timedelta(hours=48)  # no answer by then: a reminder
+    escalate_after: timedelta = timedelta(hours=48)  # after the reminder: the service team takes over
+    max_open: timedelta = timedelta(days=30)
+    service_team: Recipient = Field(
+        default_factory=lambda: Recipient(name="Service team", email="service@example.com")
+    )
+    service_team_channels: list[Channel] = Field(default_factory=lambda: [Channel.EMAIL, Channel.SMS])
+    delivery: DeliveryPolicy = Field(default_factory=DeliveryPolicy)
+
+    def option_for(self, said: str) -> ReplyOption | None:
+        word = said.strip().strip(".!#").upper()
+        return next((o for o in self.options if o.answer.upper() == word or o.meaning.upper() == word), None)
+
+    def scaled(self, factor: float) -> CasePolicy:
+        return self.model_copy(
+            update={
+                "reply_window": self.reply_window * factor,
+                "escalate_after": self.escalate_after * factor,
+                "max_open": self.max_open * factor,
+            }
+        )

@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     pickup_cancel_on_expiry: bool = True  # False: an uncollected pickup only alerts the store team
     store_team_email: str = "store@example.com"
     store_team_phone: str | None = None
+    service_desk_url: str | None = None  # a generic signed HTTP target for case replies (any service desk)
+    service_desk_secret: SecretStr | None = None
+    service_team_email: str = "service@example.com"
     review_delay_days: float = 7.0  # after delivery, unless a product category asks for longer
     review_reminder_days: float = 5.0
     high_value_threshold: float = 1000.0

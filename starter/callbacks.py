@@ -2,9 +2,10 @@
 
 Receipts update the ledger and are signalled to the journey that sent the message. Inbound SMS
 keywords change consent at once (STOP opts the number out of every SMS, START opts it back in) and
-start a `ConsentReply` for the confirmation; every inbound message is kept in the store with what
-was done with it. 200/202 only after all of that is durable; 503 when the store or Temporal is not
-reachable, so OpenText retries."""
+start a `ConsentReply` for the confirmation. Other replies are routed to the journey awaiting the
+sender (see `_route`); one that matches nothing gets a helpful answer. Every inbound message is kept
+in the store with what was done with it. 200/202 only after all of that is durable; 503 when the
+store or Temporal is not reachable, so OpenText retries."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from activities.addressing import InvalidAddress, e164
 from connectors.errors import WebhookAuthError, WebhookPayloadError
 from connectors.opentext.callbacks import parse_inbound, parse_status_webhook, verify_callback
 from domain.consent import STOPPED, keyword_change
+from domain.conversations import codes_in, without_codes
 from domain.notifications import Channel, DeliveryReceipt, InboundMessage
 from domain.settings import Settings
 from store.ledger import hash_address
@@ -109,25 +111,81 @@ async def _apply_receipt(stores: Stores, client: Client, receipt: DeliveryReceip
 async def _handle_inbound(
     stores: Stores, client: Client, settings: Settings, message: InboundMessage
 ) -> tuple[str, str | None]:
+    sender = _normalised(message)
     change = keyword_change(message.text) if message.channel is Channel.SMS else None
-    if change is None:
-        # Conversation routing into journeys comes with service cases; until then the reply is kept.
-        return "unmatched", "no open conversation for this sender"
-    try:
-        sender = e164(message.sender, "US")
-    except InvalidAddress:
-        sender = message.sender
     if change == STOPPED:
         await stores.opt_outs.opt_out(Channel.SMS, sender, SCOPE_ALL, f"sms {message.text.strip().upper()}")
-    else:
+    elif change is not None:
         await stores.opt_outs.opt_in(Channel.SMS, sender)
-    dedupe = message.provider_message_id or f"{message.received_at.isoformat()}"
-    workflow_id = f"consent:sms:{hash_address(sender)[:16]}:{dedupe}"
+    if change is not None:
+        await _answer(client, settings, message, sender, "consent", change)
+        return ("opted_out" if change == STOPPED else "opted_in"), None
+    return await _route(stores, client, settings, message.model_copy(update={"sender": sender}))
+
+
+async def _route(
+    stores: Stores, client: Client, settings: Settings, message: InboundMessage
+) -> tuple[str, str | None]:
+    """To the journey awaiting the sender: their most recent open conversation, or the one whose
+    reference code the text quotes when they have several. Anything else gets a helpful answer."""
+    conversations = await stores.conversations.open_for(message.channel, message.sender)
+    journeys = list(dict.fromkeys(row.workflow_id for row in conversations))  # most recent first
+    target, text = (journeys[0], message.text) if len(journeys) == 1 else (None, message.text)
+    if len(journeys) > 1:
+        quoted = codes_in(message.text)
+        chosen = next((row for row in conversations if row.code in quoted), None)
+        if chosen is None:
+            codes = list(dict.fromkeys(row.code for row in conversations))
+            await _answer(client, settings, message, message.sender, "reply", "which_case", {"codes": codes})
+            return "ambiguous", f"{len(journeys)} open conversations, no code quoted"
+        target, text = chosen.workflow_id, without_codes(message.text, chosen.code)
+    if target is None:
+        await _answer(client, settings, message, message.sender, "reply", "unmatched")
+        return "unmatched", "no open conversation for this sender"
+    try:
+        await client.get_workflow_handle(target).signal(
+            "customer_response", message.model_copy(update={"text": text})
+        )
+    except RPCError as exc:
+        if exc.status is not RPCStatusCode.NOT_FOUND:
+            raise
+        await stores.conversations.close(target)  # the journey ended without closing it
+        await _answer(client, settings, message, message.sender, "reply", "unmatched")
+        return "unmatched", f"{target} has ended"
+    return "routed", target
+
+
+def _normalised(message: InboundMessage) -> str:
+    if message.channel is not Channel.SMS:
+        return message.sender.strip().lower() if message.channel is Channel.EMAIL else message.sender
+    try:
+        return e164(message.sender, "US")
+    except InvalidAddress:
+        return message.sender
+
+
+async def _answer(
+    client: Client,
+    settings: Settings,
+    message: InboundMessage,
+    sender: str,
+    journey: str,
+    step: str,
+    context: dict[str, object] | None = None,
+) -> None:
+    """One message back, through Temporal so it is durable and sent once per inbound message."""
+    dedupe = message.provider_message_id or message.received_at.isoformat()
     await client.start_workflow(
         ConsentReply.run,
-        ConsentReplyInput(channel=Channel.SMS, address=sender, keyword=message.text.strip(), change=change),
-        id=workflow_id,
+        ConsentReplyInput(
+            channel=message.channel,
+            address=sender,
+            keyword=message.text.strip()[:60],
+            change=step,
+            journey=journey,
+            context=dict(context or {}),
+        ),
+        id=f"{journey}:{message.channel.value}:{hash_address(sender)[:16]}:{dedupe}",
         task_queue=settings.task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
     )
-    return ("opted_out" if change == STOPPED else "opted_in"), workflow_id

@@ -13,10 +13,11 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from domain.events import CommerceEvent, EventType
 from domain.notifications import Channel, Recipient
-from domain.policies import CartPolicy, OrderPolicy, PickupPolicy, ReviewPolicy
+from domain.policies import CartPolicy, CasePolicy, OrderPolicy, PickupPolicy, ReviewPolicy
 from domain.settings import Settings
 from workflows.abandoned_cart import AbandonedCart, AbandonedCartInput
 from workflows.order_lifecycle import OrderLifecycle, OrderLifecycleInput
+from workflows.service_case import ServiceCase, ServiceCaseInput
 
 SIGNAL_RPC_TIMEOUT = timedelta(seconds=5)
 
@@ -58,6 +59,8 @@ async def deliver_event(client: Client, settings: Settings, event: CommerceEvent
     Raises whatever Temporal raises when it cannot accept the signal: the caller answers 503."""
     if event.cart is not None:
         return await _deliver_cart_event(client, settings, event)
+    if event.case is not None:
+        return await _deliver_case_event(client, settings, event)
     if event.order is None:
         raise ValueError(f"event {event.event_id} ({event.type}) belongs to no journey yet")
     workflow_id = event.workflow_id()
@@ -75,6 +78,43 @@ async def deliver_event(client: Client, settings: Settings, event: CommerceEvent
         start_signal_args=[event],
         rpc_timeout=SIGNAL_RPC_TIMEOUT,
     )
+    return workflow_id
+
+
+def case_policy(settings: Settings) -> CasePolicy:
+    policy = CasePolicy(service_team=Recipient(name="Service team", email=settings.service_team_email))
+    return policy.scaled(settings.time_scale)
+
+
+async def _deliver_case_event(client: Client, settings: Settings, event: CommerceEvent) -> str | None:
+    assert event.case is not None
+    workflow_id = event.workflow_id()
+    if event.type is EventType.CASE_OPENED:
+        await client.start_workflow(
+            ServiceCase.run,
+            ServiceCaseInput(
+                platform=event.platform, store=event.store, case=event.case, policy=case_policy(settings)
+            ),
+            id=workflow_id,
+            task_queue=settings.task_queue,
+            start_signal="commerce_event",
+            start_signal_args=[event],
+            rpc_timeout=SIGNAL_RPC_TIMEOUT,
+        )
+        return workflow_id
+    return await _signal_if_running(client, workflow_id, event)
+
+
+async def _signal_if_running(client: Client, workflow_id: str, event: CommerceEvent) -> str | None:
+    """Updates matter only to a journey already under way; none is started for them."""
+    try:
+        await client.get_workflow_handle(workflow_id).signal(
+            "commerce_event", event, rpc_timeout=SIGNAL_RPC_TIMEOUT
+        )
+    except RPCError as exc:
+        if exc.status is RPCStatusCode.NOT_FOUND:
+            return None
+        raise
     return workflow_id
 
 

@@ -90,3 +90,21 @@ class InboundRow(Base):
     detail: Mapped[str | None] = mapped_column(Text, nullable=True)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ConversationRow(Base):
+    """An open exchange a journey waits on: replies from one of its addresses are routed to it."""
+
+    __tablename__ = "conversations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    workflow_id: Mapped[str] = mapped_column(String(300), index=True)
+    channel: Mapped[str] = mapped_column(String(10))
+    address_hash: Mapped[str] = mapped_column(String(64), index=True)
+    code: Mapped[str] = mapped_column(String(12))  # short reference a customer can quote
+    options: Mapped[str | None] = mapped_column(
+        Text, nullable=True
+    )  # the answers it expects, comma-separated
+    status: Mapped[str] = mapped_column(String(10))  # open, closed
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

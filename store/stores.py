@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from store.conversations import ConversationStore
 from store.db import open_engine
 from store.inbound import InboundLog
 from store.ledger import Ledger
@@ -20,11 +21,19 @@ class Stores:
     preferences: PreferenceStore
     opt_outs: OptOutStore
     inbound: InboundLog
+    conversations: ConversationStore
 
     @classmethod
     async def open(cls, url: str) -> Stores:
         engine = await open_engine(url)
-        return cls(engine, Ledger(engine), PreferenceStore(engine), OptOutStore(engine), InboundLog(engine))
+        return cls(
+            engine,
+            Ledger(engine),
+            PreferenceStore(engine),
+            OptOutStore(engine),
+            InboundLog(engine),
+            ConversationStore(engine),
+        )
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -1,11 +1,14 @@
-"""ConsentReply: the one message an SMS keyword earns back. STOP (and its synonyms) gets the usual
-confirmation, sent despite the opt-out it confirms; START gets a welcome back. The opt-out itself
-is recorded by the ingress at once; this workflow makes the confirmation durable and exactly-once
-(its id carries the provider's message id, so a retried webhook does not confirm twice)."""
+"""ConsentReply: the one message an inbound message earns back when no journey answers it. STOP (and
+its synonyms) gets the usual confirmation, sent despite the opt-out it confirms; START gets a welcome
+back; a reply that matches no open conversation, or several, gets a helpful answer (journey "reply").
+The opt-out itself is recorded by the ingress at once; this workflow makes the answer durable and
+exactly-once (its id carries the provider's message id, so a retried webhook does not answer twice)."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from typing import Any
+
+from pydantic import BaseModel, Field
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
@@ -18,8 +21,10 @@ class ConsentReplyInput(BaseModel):
     channel: Channel
     address: str
     keyword: str  # the word the customer sent, as they sent it
-    change: str  # "stopped" or "started": the template step
+    change: str  # the template step: "stopped", "started", "unmatched", "which_case"
     locale: str = "en"
+    journey: str = "consent"  # template folder; "reply" for answers to unmatched replies
+    context: dict[str, Any] = Field(default_factory=dict)
 
 
 class ConsentReplyStatus(BaseModel):
@@ -55,11 +60,12 @@ class ConsentReply:
             MessageRequest(
                 key=wf,
                 workflow_id=wf,
-                journey="consent",
+                journey=inp.journey,
                 step=inp.change,
                 category=Category.TRANSACTIONAL,
                 channels=[inp.channel],
-                recipient=Recipient(phone=inp.address, locale=inp.locale),
+                recipient=_recipient(inp.channel, inp.address, inp.locale),
+                context=inp.context,
                 confirms_opt_out=inp.change == "stopped",
             )
         )
@@ -67,3 +73,8 @@ class ConsentReply:
             f"{inp.channel} {inp.keyword!r} → {inp.change}; confirmation {result.status}"
         )
         return self.status()
+
+
+def _recipient(channel: Channel, address: str, locale: str) -> Recipient:
+    field = {Channel.SMS: "phone", Channel.EMAIL: "email", Channel.PUSH: "push_token"}[channel]
+    return Recipient(locale=locale, **{field: address})

@@ -6,8 +6,9 @@ read later by hydration through the REST API. Authenticity is checked before thi
 
 Order and shipment scopes become events with an `OrderPayload`; the cart scopes
 (`store/cart/created|updated|abandoned|converted|deleted`, `data.id` = the cart's UUID, converted
-also `orderId`) become events with a `CartPayload`. Other scopes (e.g. `store/cart/lineItem/*`) are
-ignored.
+also `orderId`) become events with a `CartPayload`. A customer's order message
+(`store/order/message/created`) opens the order's service case; a refund is also told to that case.
+Other scopes (e.g. `store/cart/lineItem/*`) are ignored.
 """
 
 from __future__ import annotations
@@ -32,7 +33,15 @@ from pydantic_core import PydanticCustomError
 
 from connectors.bigcommerce.status_map import STATUS_NAMES, stage_for_status
 from connectors.errors import WebhookPayloadError
-from domain.events import CartPayload, CommerceEvent, EventType, OrderPayload, Platform
+from domain.events import (
+    CartPayload,
+    CaseKind,
+    CasePayload,
+    CommerceEvent,
+    EventType,
+    OrderPayload,
+    Platform,
+)
 
 _STORE_HASH = re.compile(r"[A-Za-z0-9_-]+")  # it goes into workflow ids and API paths
 
@@ -48,7 +57,7 @@ def _as_id(value: object) -> str:
 
 _Id = Annotated[str, BeforeValidator(_as_id)]
 _Model = TypeVar("_Model", bound=BaseModel)
-_Handler = Callable[[dict[str, Any]], tuple[EventType, OrderPayload | CartPayload]]
+_Handler = Callable[[dict[str, Any]], tuple[EventType, OrderPayload | CartPayload | CasePayload]]
 
 
 class _Wire(BaseModel):
@@ -94,6 +103,10 @@ class _ShipmentData(_Wire):
     order_id: _Id = Field(validation_alias=AliasChoices("orderId", "order_id"))
 
 
+class _MessageData(_Wire):
+    id: _Id  # the order the customer wrote about; the message itself is read through the API
+
+
 class _CartData(_Wire):
     id: _Id  # the cart's UUID; extras (e.g. abandoned's `token`) are ignored
 
@@ -136,10 +149,41 @@ def parse_webhook(body: bytes) -> ParsedWebhook:
         occurred_at=datetime.fromtimestamp(envelope.created_at, UTC),
         order=payload if isinstance(payload, OrderPayload) else None,
         cart=payload if isinstance(payload, CartPayload) else None,
+        case=payload if isinstance(payload, CasePayload) else None,
         raw_scope=envelope.scope,
         extra={"store_id": envelope.store_id} if envelope.store_id else {},
     )
-    return ParsedWebhook(scope=envelope.scope, events=[event])
+    events = [event]
+    if event_type is EventType.ORDER_REFUNDED and isinstance(payload, OrderPayload):
+        # A refund is also news for the order's open service case, if it has one.
+        events.append(
+            event.model_copy(
+                update={
+                    "event_id": f"{event.event_id}:case",
+                    "type": EventType.CASE_UPDATED,
+                    "order": None,
+                    "case": CasePayload(
+                        case_id=order_case_id(payload.order_id),
+                        kind=CaseKind.REFUND,
+                        order_id=payload.order_id,
+                        detail="refund_issued",
+                    ),
+                }
+            )
+        )
+    return ParsedWebhook(scope=envelope.scope, events=events)
+
+
+def order_case_id(order_id: str) -> str:
+    """BigCommerce has no case object: a customer's conversation about an order is the order's case."""
+    return f"order-{order_id}"
+
+
+def _message_created(data: dict[str, Any]) -> tuple[EventType, CasePayload]:
+    order_id = _validate(_MessageData, data, "data").id
+    return EventType.CASE_OPENED, CasePayload(
+        case_id=order_case_id(order_id), kind=CaseKind.CUSTOMER_MESSAGE, order_id=order_id
+    )
 
 
 def _store_hash(producer: str) -> str:
@@ -228,6 +272,7 @@ _HANDLERS: dict[str, _Handler] = {
     "store/order/archived": _order(EventType.ORDER_ARCHIVED),
     "store/order/statusUpdated": _status_updated,
     "store/order/refund/created": _refund_created,
+    "store/order/message/created": _message_created,
     "store/shipment/created": _shipment(EventType.SHIPMENT_CREATED),
     "store/shipment/updated": _shipment(EventType.SHIPMENT_UPDATED),
     "store/cart/created": _cart(EventType.CART_CREATED),
