@@ -83,5 +83,9 @@ class CallbackActivities:
 def _describe(write: CaseWrite) -> str:
     if write.event == "needs_agent":
         return f"needs an agent ({write.text})"
+    if write.event == "acknowledged":
+        what = write.meaning or "our"
+        return f'customer acknowledged the {what} message by {write.channel}: "{write.text}"'
+
     said = f'customer replied by {write.channel or "message"}: "{write.text}"'
     return f"{said} ({write.meaning})" if write.meaning else said

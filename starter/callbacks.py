@@ -128,6 +128,10 @@ async def _route(
 ) -> tuple[str, str | None]:
     """To the journey awaiting the sender: their most recent open conversation, or the one whose
     reference code the text quotes when they have several. Anything else gets a helpful answer."""
+    if message.reference:  # a push action or reply that names the message it answers
+        row = await stores.ledger.get(message.reference)
+        if row is not None:
+            return await _deliver(stores, client, settings, message, row.workflow_id, message.text)
     conversations = await stores.conversations.open_for(message.channel, message.sender)
     journeys = list(dict.fromkeys(row.workflow_id for row in conversations))  # most recent first
     target, text = (journeys[0], message.text) if len(journeys) == 1 else (None, message.text)
@@ -142,6 +146,12 @@ async def _route(
     if target is None:
         await _answer(client, settings, message, message.sender, "reply", "unmatched")
         return "unmatched", "no open conversation for this sender"
+    return await _deliver(stores, client, settings, message, target, text)
+
+
+async def _deliver(
+    stores: Stores, client: Client, settings: Settings, message: InboundMessage, target: str, text: str
+) -> tuple[str, str | None]:
     try:
         await client.get_workflow_handle(target).signal(
             "customer_response", message.model_copy(update={"text": text})

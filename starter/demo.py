@@ -1,7 +1,8 @@
 """`tidings demo`: the whole stack in the background; six orders played through signed BigCommerce
 webhooks (one in fraud review, one cancelled, one high value, one declined with a duplicate webhook,
-one click-and-collect), an abandoned cart recovered after its first reminder, a STOP reply, and the
-review request of a delivered order; then a table of every message, read from the sandbox outbox."""
+one click-and-collect), an abandoned cart recovered after its first reminder, a STOP reply, a service
+case answered by SMS, and the review request of a delivered order; then a table of every message,
+read from the sandbox outbox."""
 
 from __future__ import annotations
 
@@ -17,8 +18,20 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
-from connectors.bigcommerce.simulate import cart_webhook, order_webhook, shipment_webhook, signed_headers
-from domain.events import cart_workflow_id, order_workflow_id, pickup_workflow_id, review_workflow_id
+from connectors.bigcommerce.simulate import (
+    cart_webhook,
+    message_webhook,
+    order_webhook,
+    shipment_webhook,
+    signed_headers,
+)
+from domain.events import (
+    cart_workflow_id,
+    case_workflow_id,
+    order_workflow_id,
+    pickup_workflow_id,
+    review_workflow_id,
+)
 from domain.settings import Settings
 from starter.devstack import DevStack, stack_environment, ui_port
 from starter.temporal_client import connect
@@ -262,6 +275,16 @@ class Demo:
         await self.until(lambda: self.outbox_has(http, f"{cart_workflow_id('bigcommerce', STORE, CART_ID)}:"))
         await self.post_payload(http, cart_webhook(STORE, "store/cart/converted", CART_ID, order_id=1007))
 
+    async def service_case(self, http: httpx.AsyncClient) -> None:
+        """Katherine writes to the store about order 1004; the case asks her how to go on, she texts
+        "2" (talk to an agent), gets an acknowledgment, and her answer lands in the order's staff notes."""
+        await self.post_payload(http, message_webhook(STORE, 1004))
+        case = case_workflow_id("bigcommerce", STORE, "order-1004")
+        await self.until(lambda: self.outbox_has(http, f"{case}:opened"))
+        r = await http.post(f"{self.sandbox}/sandbox/reply", json={"from": "+14155550104", "text": "2"})
+        r.raise_for_status()
+        await self.until(lambda: self.outbox_has(http, f"{case}:ack"))
+
     async def stop_texts(self, http: httpx.AsyncClient) -> None:
         """Linus answers STOP: every SMS to his number stops, and he gets the usual confirmation."""
         r = await http.post(f"{self.sandbox}/sandbox/reply", json={"from": "+14155550105", "text": "STOP"})
@@ -295,8 +318,8 @@ class Demo:
                 await asyncio.gather(*(self.play(http, order) for order in ORDERS))
             with self.console.status("waiting for the order journeys to send their messages …"):
                 await self.until(self.settled)
-            with self.console.status("an abandoned cart, a STOP reply, a pickup and a review request …"):
-                await asyncio.gather(self.abandon_cart(http), self.stop_texts(http))
+            with self.console.status("a cart, a STOP reply, a service case, a pickup and a review request …"):
+                await asyncio.gather(self.abandon_cart(http), self.stop_texts(http), self.service_case(http))
                 review = review_workflow_id("bigcommerce", STORE, "1001")
                 pickup = pickup_workflow_id("bigcommerce", STORE, "1006")
                 await self.until(lambda: self.outbox_has(http, f"{review}:reminder"))

@@ -27,6 +27,7 @@ from workflows.search_attributes import ALL_KEYS
 WEBHOOK_SECRET = "test-client-secret"
 CALLBACK_SECRET = "test-callback-secret"
 API_TOKEN = "test-api-token"
+DESK_SECRET = "test-service-desk-secret"
 
 
 def free_port() -> int:
@@ -95,6 +96,8 @@ def settings(tmp_path_factory: pytest.TempPathFactory, sandbox_port: int, ingres
         bigcommerce_client_secret=WEBHOOK_SECRET,  # type: ignore[arg-type]
         opentext_callback_secret=CALLBACK_SECRET,  # type: ignore[arg-type]
         api_token=API_TOKEN,  # type: ignore[arg-type]
+        service_desk_url=f"http://127.0.0.1:{sandbox_port}/sandbox/service-desk",
+        service_desk_secret=DESK_SECRET,  # type: ignore[arg-type]
         ingress_port=ingress_port,
         sandbox_port=sandbox_port,
         ops_email="ops@shop.test",
@@ -106,7 +109,11 @@ def settings(tmp_path_factory: pytest.TempPathFactory, sandbox_port: int, ingres
 
 @pytest.fixture(scope="session")
 async def sandbox(settings: Settings, ingress_port: int) -> AsyncIterator[Served]:
-    app = create_sandbox(callback_url=f"http://127.0.0.1:{ingress_port}", callback_secret=CALLBACK_SECRET)
+    app = create_sandbox(
+        callback_url=f"http://127.0.0.1:{ingress_port}",
+        callback_secret=CALLBACK_SECRET,
+        service_desk_secret=DESK_SECRET,
+    )
     async with Served(app, settings.sandbox_port) as served:
         yield served
 

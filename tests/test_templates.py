@@ -17,7 +17,13 @@ from domain.notifications import Channel
 
 LOCALES = ["en", "de", "fr", "es"]
 TRANSLATIONS = [locale for locale in LOCALES if locale != "en"]
-ORDER_JOURNEYS = ("order", "ops", "pickup", "review")  # messages about one order, which they always name
+ORDER_JOURNEYS = (
+    "order",
+    "ops",
+    "pickup",
+    "review",
+    "case",
+)  # messages about one order, which they always name
 PUSH_TITLE_MAX = 50
 PUSH_BODY_MAX = 150
 
@@ -92,6 +98,14 @@ def context(with_shipment: bool) -> dict[str, object]:
         "order": order,
         "cart": cart,
         "incentive_code": "COMEBACK10",
+        "case": {"case_id": "order-1042", "kind": "return_request", "order_id": "1042", "detail": None},
+        "code": "K7Q2",
+        "options": [
+            {"answer": "1", "meaning": "confirm", "label": "confirm the pickup slot"},
+            {"answer": "2", "meaning": "agent", "label": "talk to an agent"},
+        ],
+        "choice": "talk to an agent",
+        "codes": ["K7Q2", "M3XA"],
         "location": "Alexanderplatz store, Berlin",
         "deadline": "2026-11-28T18:00:00+00:00",
         "products": [
@@ -151,7 +165,9 @@ def test_every_template_renders(
         assert "1042" in rendered.subject or journey not in ORDER_JOURNEYS
         assert rendered.html is not None and rendered.html.startswith("<!doctype html>")
         assert f'<html lang="{locale}">' in rendered.html
-        assert "Zoë &amp; Co" in rendered.html or journey == "ops" or step.startswith("team_")  # autoescaped
+        assert (
+            "Zoë &amp; Co" in rendered.html or journey in ("ops", "reply") or step.startswith("team_")
+        )  # autoescaped
         assert "<Machine>" not in rendered.html
         assert not re.search(r"1Z999\w", rendered.text), "tracking number glued to the next line"
     if channel is Channel.SMS:

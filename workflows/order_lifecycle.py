@@ -18,6 +18,7 @@ from temporalio.exceptions import ActivityError, WorkflowAlreadyStartedError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
+    from activities.callbacks import CallbackActivities, CaseWrite
     from activities.hydration import HydrationActivities, OrderRef
     from domain.events import (
         CLOSING_STAGES,
@@ -33,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.notifications import (
         Category,
         DeliveryReceipt,
+        InboundMessage,
         MessageRequest,
         MessageResult,
         OrderSnapshot,
@@ -52,6 +54,7 @@ SEEN_EVENT_MEMORY = 500  # bounded dedupe memory; platform retries repeat within
 SHIPPING_STAGES = frozenset({OrderStage.PARTIALLY_SHIPPED, OrderStage.SHIPPED})
 # Post-purchase journeys this run hands over to (a workflow.patched change: older runs never did).
 HANDOVER_PATCH = "post-purchase-journeys"
+ACK_PATCH = "customer-acknowledgments"  # acknowledgments written back to the platform
 COLLECTED_STAGES = frozenset({OrderStage.SHIPPED, OrderStage.DELIVERED})
 SHIPMENT_EVENTS = frozenset({EventType.SHIPMENT_CREATED, EventType.SHIPMENT_UPDATED})
 AFTERMATH_STAGES = frozenset(
@@ -134,6 +137,7 @@ class OrderLifecycle:
         self._timeline = Timeline(workflow.now)
         self._note = self._timeline.note
         self._messenger = Messenger(self._note)
+        self._acks: list[InboundMessage] = []
         self._pickup_id: str | None = None  # set once the pickup journey has the order
         self._review_id: str | None = None
 
@@ -142,6 +146,11 @@ class OrderLifecycle:
     @workflow.signal
     def commerce_event(self, event: CommerceEvent) -> None:
         self._inbox.append(event)
+
+    @workflow.signal
+    def customer_response(self, message: InboundMessage) -> None:
+        """A customer's acknowledgment of one of our messages (a push action "got it")."""
+        self._acks.append(message)
 
     @workflow.signal
     def delivery_receipt(self, receipt: DeliveryReceipt) -> None:
@@ -189,10 +198,12 @@ class OrderLifecycle:
                 await self._handle(self._inbox.popleft())
                 self._busy = False
                 self._describe()
+            while self._acks:
+                await self._acknowledged(self._acks.pop(0))
             deadline = self._next_deadline()
             timeout = None if deadline is None else max(deadline - workflow.now(), timedelta(0))
             try:
-                await workflow.wait_condition(lambda: bool(self._inbox), timeout=timeout)
+                await workflow.wait_condition(lambda: bool(self._inbox) or bool(self._acks), timeout=timeout)
             except TimeoutError:
                 if await self._on_deadline():
                     break
@@ -332,6 +343,30 @@ class OrderLifecycle:
             await self._announce(stage, step_key)
         if stage in self._policy.ops_stages:
             await self._alert(stage.value)
+
+    async def _acknowledged(self, message: InboundMessage) -> None:
+        said = message.action or message.text
+        self._note("event", f"customer acknowledged: {said!r}", message_key=message.reference)
+        if not workflow.patched(ACK_PATCH):
+            return
+        try:
+            done = await call(
+                CallbackActivities.record_case_update,
+                CaseWrite(
+                    platform=self._inp.platform,
+                    store=self._inp.store,
+                    case_id=f"order-{self._inp.order_id}",
+                    order_id=self._inp.order_id,
+                    event="acknowledged",
+                    text=said,
+                    meaning=(message.reference or "").rsplit(":", 1)[-1] or None,
+                    channel=message.channel.value,
+                    key=f"{workflow.info().workflow_id}:ack:{len(self._timeline.entries)}",
+                ),
+            )
+            self._note("callback", done)
+        except ActivityError as err:
+            self._note("callback", f"could not write back: {err.cause or err}")
 
     async def _hand_over(self, stage: OrderStage, event: CommerceEvent) -> None:
         """Start the pickup and review journeys when the order gets there, and keep them told. They

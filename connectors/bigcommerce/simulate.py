@@ -85,3 +85,9 @@ def signed_headers(body: bytes, client_secret: str) -> dict[str, str]:
     return sign_webhook(
         body, client_secret=client_secret, msg_id=f"msg_{uuid.uuid4().hex}", timestamp=datetime.now(UTC)
     )
+
+
+def message_webhook(store_hash: str, order_id: int | str, message_id: int = 1) -> dict[str, Any]:
+    """A customer wrote to the store about an order (it opens the order's service case)."""
+    data = {"type": "order", "id": int(order_id), "message": {"id": message_id}}
+    return _payload(store_hash, "store/order/message/created", data)

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from connectors.opentext.callbacks import DEFAULT_CALLBACK_HEADER
-from connectors.sandbox import bigcommerce_api, control_api, opentext_api, outbox, webhooks
+from connectors.sandbox import bigcommerce_api, control_api, opentext_api, outbox, service_desk_api, webhooks
 from connectors.sandbox.rejections import Reject, reject_handler
 from connectors.sandbox.state import SandboxState
 
@@ -31,6 +31,7 @@ def create_app(
     status_delay: float = 0.5,
     *,
     callback_header: str = DEFAULT_CALLBACK_HEADER,
+    service_desk_secret: str | None = None,
 ) -> FastAPI:
     """A fresh sandbox with empty state.
 
@@ -52,10 +53,12 @@ def create_app(
         callback_header=callback_header,
         status_delay=status_delay,
     )
+    app.state.sandbox.service_desk_secret = service_desk_secret
     app.add_exception_handler(Reject, reject_handler)
     app.include_router(opentext_api.router)
     app.include_router(bigcommerce_api.router)
     app.include_router(control_api.router)
     app.include_router(webhooks.router)
+    app.include_router(service_desk_api.router)
     app.include_router(outbox.router)
     return app

@@ -119,6 +119,8 @@ class SandboxState:
         self.orders: dict[tuple[str, str], SeededOrder] = {}
         self.customers: dict[tuple[str, str], dict[str, Any]] = {}
         self.writes: list[dict[str, Any]] = []
+        self.service_desk: list[dict[str, Any]] = []  # what the service-desk stand-in received
+        self.service_desk_secret: str | None = None  # set: its signature is checked
         self._job_seq = 0
         self._reply_seq = 0
         self._instance = secrets.token_hex(4)
