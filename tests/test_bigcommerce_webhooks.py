@@ -33,8 +33,11 @@ def parse(body: dict[str, Any]) -> ParsedWebhook:
 
 def only_event(parsed: ParsedWebhook):  # type: ignore[no-untyped-def]
     assert parsed.ignored is None
-    assert len(parsed.events) == 1
-    return parsed.events[0]
+    events = [
+        e for e in parsed.events if e.type is not EventType.CASE_UPDATED
+    ]  # see test_refund_tells_the_case
+    assert len(events) == 1
+    return events[0]
 
 
 def test_status_updated() -> None:
@@ -93,6 +96,25 @@ def test_refund_created() -> None:
     assert event.type is EventType.ORDER_REFUNDED
     assert event.order is not None
     assert (event.order.order_id, event.order.refund_id) == ("250", "3")
+
+
+def test_refund_tells_the_order_and_its_service_case() -> None:
+    body = envelope("store/order/refund/created", {"type": "order", "id": 250, "refund": {"refund_id": 3}})
+    order, case = parse(body).events
+    assert order.type is EventType.ORDER_REFUNDED and case.type is EventType.CASE_UPDATED
+    assert case.case is not None and (case.case.case_id, case.case.detail) == ("order-250", "refund_issued")
+    assert case.event_id == f"{order.event_id}:case"
+    assert case.workflow_id() == "case:bigcommerce:abc123:order-250"
+
+
+def test_a_customer_message_opens_the_orders_service_case() -> None:
+    body = envelope(
+        "store/order/message/created", {"type": "order", "id": 250, "message": {"order_message_id": 3}}
+    )
+    event = only_event(parse(body))
+    assert event.type is EventType.CASE_OPENED
+    assert event.case is not None and (event.case.case_id, event.case.order_id) == ("order-250", "250")
+    assert event.case.kind == "customer_message"
 
 
 @pytest.mark.parametrize(
@@ -225,7 +247,6 @@ def test_cart_data_must_be_an_object() -> None:
     [
         ("store/cart/lineItem/created", {"type": "cart_line_item", "id": "7", "cartId": CART_ID}),
         ("store/product/updated", {"type": "product", "id": 205}),
-        ("store/order/message/created", {"type": "order", "id": 250, "message": {"order_message_id": 3}}),
     ],
 )
 def test_unhandled_scope_is_ignored(scope: str, data: dict[str, Any]) -> None:
