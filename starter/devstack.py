@@ -137,14 +137,15 @@ class DevStack:
                 raise RuntimeError(f"{name} exited with {proc.returncode}")
 
     def stop(self) -> None:
+        """One at a time, newest first, so the worker finishes its shutdown while the server is up."""
         for _, proc in reversed(self.procs):
             if proc.poll() is None:
                 proc.send_signal(signal.SIGINT)
-        for _, proc in reversed(self.procs):
             try:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+                proc.wait()
         self.procs.clear()
 
     def run_until_stopped(self) -> None:
