@@ -19,7 +19,8 @@ from workflows.review_request import ReviewRequest, ReviewStatus
 
 
 @pytest.fixture
-def shop(http: httpx.AsyncClient, sandbox: Served, fast_ingress: Served) -> Shop:
+def shop(http: httpx.AsyncClient, sandbox: Served, fast_ingress: Served, ingress: Served) -> Shop:
+    # replies reach the ingress the sandbox calls back: the main one
     return Shop(http, sandbox.url, fast_ingress.url, WEBHOOK_SECRET, API_TOKEN)
 
 
@@ -27,8 +28,8 @@ def steps(messages: list[dict[str, object]], prefix: str) -> list[str]:
     return [str(m["reference"])[len(prefix) + 1 :] for m in messages]
 
 
-async def ready_for_pickup(shop: Shop, order_id: int) -> str:
-    await shop.seed(order_id, status=11)
+async def ready_for_pickup(shop: Shop, order_id: int, phone: str = "+14155550101") -> str:
+    await shop.seed(order_id, status=11, phone=phone)
     await shop.created(order_id)
     await eventually(lambda: _messages(shop, shop.workflow_id(order_id), 1), what="order confirmation")
     await shop.status_changed(order_id, 8)

@@ -17,6 +17,8 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.callbacks import CallbackActivities, OrderWrite
+    from activities.conversations import ConversationActivities, ConversationOpen
+    from domain.conversations import reference_code
     from domain.events import CommerceEvent, EventType, OrderStage, Platform
     from domain.notifications import (
         Category,
@@ -37,6 +39,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.timeline import Timeline, TimelineEntry
 
+CONVERSATION_PATCH = "pickup-conversation"  # runs recorded before it never opened one
 COLLECTED_STAGES = frozenset({OrderStage.DELIVERED, OrderStage.SHIPPED})
 # "HERE" in the languages we write in (the translated SMS ask for HERE, but people answer in theirs).
 ARRIVAL_WORDS = frozenset(
@@ -116,7 +119,7 @@ class Pickup:
 
     @workflow.signal
     def customer_response(self, message: InboundMessage) -> None:
-        said = (message.action or message.text).strip().upper()
+        said = (message.action or message.text).strip().strip(".!").upper()
         self._timeline.note("event", f"customer: {said!r}")
         if said in ARRIVAL_WORDS and self._state == "waiting":
             self._arrivals.append(message)
@@ -156,6 +159,19 @@ class Pickup:
             attributes.append(sa.CUSTOMER_ID.value_set(order.customer.customer_id))
         workflow.upsert_search_attributes(attributes)  # type: ignore[arg-type]
         self._set_stage("awaiting_pickup")
+        talks = workflow.patched(CONVERSATION_PATCH)
+        if talks:  # so that an SMS "HERE" finds this journey
+            await call(
+                ConversationActivities.open_conversation,
+                ConversationOpen(
+                    workflow_id=workflow.info().workflow_id,
+                    code=reference_code(workflow.info().workflow_id),
+                    addresses=[
+                        (c, a) for c in (Channel.SMS, Channel.PUSH) if (a := order.customer.address(c))
+                    ],
+                    options=sorted(ARRIVAL_WORDS),
+                ),
+            )
         await self._tell_customer("ready")
         while self._state == "waiting":
             self._describe()
@@ -180,6 +196,8 @@ class Pickup:
                 await self._tell_customer("window_changed", key_suffix=f"{self._deadline:%Y%m%dT%H%M}")
         if self._state == "collected":
             await self._tell_customer("collected")
+        if talks:
+            await call(ConversationActivities.close_conversation, workflow.info().workflow_id)
         self._set_stage(self._state)
         self._describe()
         await workflow.wait_condition(workflow.all_handlers_finished)
