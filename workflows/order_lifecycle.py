@@ -24,7 +24,6 @@ with workflow.unsafe.imports_passed_through():
         CLOSING_STAGES,
         PROGRESS_RANK,
         CommerceEvent,
-        EventType,
         OrderPayload,
         OrderStage,
         Platform,
@@ -46,43 +45,20 @@ with workflow.unsafe.imports_passed_through():
         WaitingMessage,
         call,
     )
+    from workflows.order_stages import (
+        COLLECTED_STAGES,
+        SHIPMENT_EVENTS,
+        SHIPPING_STAGES,
+        stage_of,
+    )
     from workflows.pickup import Pickup, PickupInput
     from workflows.review_request import ReviewInput, ReviewRequest
     from workflows.timeline import Timeline, TimelineEntry
 
 SEEN_EVENT_MEMORY = 500  # bounded dedupe memory; platform retries repeat within hours, not hundreds of events
-SHIPPING_STAGES = frozenset({OrderStage.PARTIALLY_SHIPPED, OrderStage.SHIPPED})
 # Post-purchase journeys this run hands over to (a workflow.patched change: older runs never did).
 HANDOVER_PATCH = "post-purchase-journeys"
 ACK_PATCH = "customer-acknowledgments"  # acknowledgments written back to the platform
-COLLECTED_STAGES = frozenset({OrderStage.SHIPPED, OrderStage.DELIVERED})
-SHIPMENT_EVENTS = frozenset({EventType.SHIPMENT_CREATED, EventType.SHIPMENT_UPDATED})
-AFTERMATH_STAGES = frozenset(
-    {OrderStage.CANCELLED, OrderStage.REFUNDED, OrderStage.PARTIALLY_REFUNDED, OrderStage.DISPUTED}
-)
-
-
-def stage_of(event: CommerceEvent, current: OrderStage) -> OrderStage | None:
-    """The stage an event stands for; None when it announces nothing. Thin webhooks are read against
-    the order's *current* status, which may already be further along when a burst of events arrives,
-    so an event never claims more than it says: a new order is at most confirmed (or just placed, when
-    it is already cancelled, refunded or disputed), a shipment at most shipped. Partial refunds are
-    announced from refund events only, which carry the refund's id (BigCommerce also sends a status
-    change for them)."""
-    told = event.order.stage if event.order else None
-    stage = told if told is not None and event.type not in SHIPMENT_EVENTS else current
-    if event.type is EventType.ORDER_CREATED:
-        if PROGRESS_RANK.get(stage, -1) > PROGRESS_RANK[OrderStage.PAYMENT_CONFIRMED]:
-            return OrderStage.PAYMENT_CONFIRMED
-        if stage in AFTERMATH_STAGES:
-            return OrderStage.PLACED
-    if event.type in SHIPMENT_EVENTS:
-        return OrderStage.PARTIALLY_SHIPPED if current is OrderStage.PARTIALLY_SHIPPED else OrderStage.SHIPPED
-    if event.type is EventType.ORDER_REFUNDED:
-        return OrderStage.REFUNDED if current is OrderStage.REFUNDED else OrderStage.PARTIALLY_REFUNDED
-    if stage is OrderStage.PARTIALLY_REFUNDED:
-        return None
-    return stage
 
 
 class OrderLifecycleInput(BaseModel):
