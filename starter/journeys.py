@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
+from pydantic import BaseModel
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -57,21 +59,14 @@ async def deliver_event(client: Client, settings: Settings, event: CommerceEvent
     """Signal the event's journey, starting it when the event is one that starts journeys. Returns
     the workflow id, or None when the event concerns no running journey (a cart nobody abandoned).
     Raises whatever Temporal raises when it cannot accept the signal: the caller answers 503."""
-    if event.cart is not None:
-        return await _deliver_cart_event(client, settings, event)
-    if event.case is not None:
-        return await _deliver_case_event(client, settings, event)
-    if event.order is None:
-        raise ValueError(f"event {event.event_id} ({event.type}) belongs to no journey yet")
     workflow_id = event.workflow_id()
+    start = _journey_start(settings, event)
+    if start is None:
+        return await _signal_if_running(client, workflow_id, event)
+    run, arg = start
     await client.start_workflow(
-        OrderLifecycle.run,
-        OrderLifecycleInput(
-            platform=event.platform,
-            store=event.store,
-            order_id=event.order.order_id,
-            policy=order_policy(settings),
-        ),
+        run,
+        arg,
         id=workflow_id,
         task_queue=settings.task_queue,
         start_signal="commerce_event",
@@ -81,63 +76,36 @@ async def deliver_event(client: Client, settings: Settings, event: CommerceEvent
     return workflow_id
 
 
+def _journey_start(settings: Settings, event: CommerceEvent) -> tuple[Any, BaseModel] | None:
+    """The journey an event starts (its run method and input), or None for events that only matter
+    to a journey already under way (cart updates, case updates)."""
+    platform, store = event.platform, event.store
+    if event.case is not None:
+        if event.type is not EventType.CASE_OPENED:
+            return None
+        return ServiceCase.run, ServiceCaseInput(
+            platform=platform, store=store, case=event.case, policy=case_policy(settings)
+        )
+    if event.cart is not None:
+        if event.type is not EventType.CART_ABANDONED:
+            return None
+        return AbandonedCart.run, AbandonedCartInput(
+            platform=platform, store=store, cart_id=event.cart.cart_id, policy=cart_policy(settings)
+        )
+    if event.order is not None:
+        return OrderLifecycle.run, OrderLifecycleInput(
+            platform=platform, store=store, order_id=event.order.order_id, policy=order_policy(settings)
+        )
+    raise ValueError(f"event {event.event_id} ({event.type}) belongs to no journey yet")
+
+
 def case_policy(settings: Settings) -> CasePolicy:
     policy = CasePolicy(service_team=Recipient(name="Service team", email=settings.service_team_email))
     return policy.scaled(settings.time_scale)
 
 
-async def _deliver_case_event(client: Client, settings: Settings, event: CommerceEvent) -> str | None:
-    assert event.case is not None
-    workflow_id = event.workflow_id()
-    if event.type is EventType.CASE_OPENED:
-        await client.start_workflow(
-            ServiceCase.run,
-            ServiceCaseInput(
-                platform=event.platform, store=event.store, case=event.case, policy=case_policy(settings)
-            ),
-            id=workflow_id,
-            task_queue=settings.task_queue,
-            start_signal="commerce_event",
-            start_signal_args=[event],
-            rpc_timeout=SIGNAL_RPC_TIMEOUT,
-        )
-        return workflow_id
-    return await _signal_if_running(client, workflow_id, event)
-
-
 async def _signal_if_running(client: Client, workflow_id: str, event: CommerceEvent) -> str | None:
     """Updates matter only to a journey already under way; none is started for them."""
-    try:
-        await client.get_workflow_handle(workflow_id).signal(
-            "commerce_event", event, rpc_timeout=SIGNAL_RPC_TIMEOUT
-        )
-    except RPCError as exc:
-        if exc.status is RPCStatusCode.NOT_FOUND:
-            return None
-        raise
-    return workflow_id
-
-
-async def _deliver_cart_event(client: Client, settings: Settings, event: CommerceEvent) -> str | None:
-    assert event.cart is not None
-    workflow_id = event.workflow_id()
-    if event.type is EventType.CART_ABANDONED:
-        await client.start_workflow(
-            AbandonedCart.run,
-            AbandonedCartInput(
-                platform=event.platform,
-                store=event.store,
-                cart_id=event.cart.cart_id,
-                policy=cart_policy(settings),
-            ),
-            id=workflow_id,
-            task_queue=settings.task_queue,
-            start_signal="commerce_event",
-            start_signal_args=[event],
-            rpc_timeout=SIGNAL_RPC_TIMEOUT,
-        )
-        return workflow_id
-    # Created, updated, converted and deleted carts matter only to a journey already under way.
     try:
         await client.get_workflow_handle(workflow_id).signal(
             "commerce_event", event, rpc_timeout=SIGNAL_RPC_TIMEOUT
