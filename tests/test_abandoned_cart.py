@@ -181,7 +181,7 @@ async def test_a_marketing_sms_inside_quiet_hours_waits_for_them_to_end(
     await shop.opt_in(12, "sms", time_zone=zone)
     quiet = DeliveryPolicy(
         quiet_hours_start=(local - timedelta(hours=1)).time(),
-        quiet_hours_end=(local + timedelta(seconds=6)).time(),
+        quiet_hours_end=(local + timedelta(seconds=10)).time(),
     )
     policy = CartPolicy(
         steps=[CartStep(name="first_reminder", after=timedelta(0), channels=[Channel.SMS])],
