@@ -1,0 +1,334 @@
+"""BigCommerce's REST shapes (only the fields we read) and their mapping onto our snapshots.
+
+Kept apart from the HTTP client so the wire format reads in one place: V2 orders, products,
+shipments and addresses; V3 carts, customers and catalog products.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from email.utils import parsedate_to_datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from connectors.bigcommerce.status_map import STATUS_NAMES, STATUS_STAGES
+from connectors.errors import ProviderError
+from domain.events import Platform
+from domain.notifications import (
+    CartLine,
+    CartSnapshot,
+    OrderLine,
+    OrderSnapshot,
+    ProductInfo,
+    Recipient,
+    Shipment,
+)
+
+PROVIDER = "BigCommerce"
+# Same derivation as `connectors.errors`, so every BigCommerce error kind shares one prefix.
+KIND_PREFIX = PROVIDER.replace(" ", "")
+REPLENISH_FIELD = "replenish_days"  # the product custom field naming a consumable's cycle in days
+
+
+def invalid(message: str) -> ProviderError:
+    # A 2xx we cannot read will not read better on retry.
+    return ProviderError(message, provider=PROVIDER, kind=f"{KIND_PREFIX}InvalidResponse", transient=False)
+
+
+def blank_to_none(value: object) -> object:
+    # BigCommerce uses "" for "not set" in many string fields.
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def object_or_none(value: object) -> object:
+    # An absent nested object shows up as null, {} or [] depending on the resource.
+    return value if isinstance(value, dict) and value else None
+
+
+Text = Annotated[str | None, BeforeValidator(blank_to_none)]
+
+
+class BcWire(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class BcBillingAddress(BcWire):
+    first_name: Text = None
+    last_name: Text = None
+    email: Text = None
+    phone: Text = None
+    country_iso2: Text = None
+
+
+class BcOrder(BcWire):
+    id: int
+    customer_id: int = 0  # 0 is a guest checkout
+    status_id: int
+    status: str | None = None
+    date_created: str | None = None  # RFC 2822, e.g. "Tue, 05 Mar 2019 21:40:39 +0000"
+    total_inc_tax: Decimal
+    currency_code: str
+    billing_address: BcBillingAddress = Field(default_factory=BcBillingAddress)
+
+
+class BcProduct(BcWire):
+    product_id: int | str | None = None  # 0 for a custom product that is not in the catalog
+    name: str
+    sku: Text = None
+    quantity: int = 1
+    price_inc_tax: Decimal = Decimal(0)
+    image_url: Text = None  # not in BigCommerce's V2 shape; our sandbox adds it
+
+
+class BcShipment(BcWire):
+    id: int | str
+    tracking_number: Text = None
+    tracking_carrier: Text = None
+    tracking_link: Text = None
+    shipping_method: Text = None
+    shipping_provider: Text = None
+
+
+class BcShippingAddress(BcWire):
+    city: Text = None
+
+
+class BcCustomer(BcWire):
+    first_name: Text = None
+    last_name: Text = None
+    email: Text = None
+    phone: Text = None
+
+
+class BcCartItem(BcWire):
+    product_id: int | str | None = None  # custom items have none
+    parent_id: int | str | None = None  # set on the children of a bundle, which the parent stands for
+    name: str
+    sku: Text = None
+    quantity: int = 1
+    sale_price: Decimal | None = None  # after item discounts: what the shopper sees
+    list_price: Decimal | None = None
+    image_url: Text = None
+    url: Text = None
+
+
+class BcLineItems(BcWire):
+    physical_items: list[BcCartItem] = Field(default_factory=list)
+    digital_items: list[BcCartItem] = Field(default_factory=list)
+    custom_items: list[BcCartItem] = Field(default_factory=list)
+
+
+class BcCurrency(BcWire):
+    code: str = "USD"
+
+
+class BcRedirectUrls(BcWire):
+    checkout_url: Text = None
+    cart_url: Text = None
+
+
+class BcCart(BcWire):
+    id: str
+    customer_id: int = 0  # 0 is a guest
+    email: Text = None
+    locale: Text = None
+    currency: BcCurrency = Field(default_factory=BcCurrency)
+    cart_amount: Decimal = Decimal(0)
+    updated_time: str | None = None  # ISO 8601
+    line_items: BcLineItems = Field(default_factory=BcLineItems)
+    redirect_urls: Annotated[BcRedirectUrls | None, BeforeValidator(object_or_none)] = None
+
+
+class BcCustomField(BcWire):
+    name: str = ""
+    value: Any = None
+
+
+class BcCustomUrl(BcWire):
+    url: Text = None
+
+
+class BcImage(BcWire):
+    url_standard: Text = None
+
+
+class BcCatalogProduct(BcWire):
+    id: int | str
+    name: str
+    sku: Text = None
+    categories: list[int | str] = Field(default_factory=list)
+    custom_url: Annotated[BcCustomUrl | None, BeforeValidator(object_or_none)] = None
+    primary_image: Annotated[BcImage | None, BeforeValidator(object_or_none)] = None
+    custom_fields: list[BcCustomField] = Field(default_factory=list)
+
+
+class BcCategory(BcWire):
+    id: int | str
+    name: str
+
+
+def id_or_none(value: int | str | None) -> str | None:
+    # BigCommerce uses 0 (or nothing) for "no such record", e.g. a custom product.
+    if value is None or str(value).strip() in ("", "0"):
+        return None
+    return str(value).strip()
+
+
+def cart_snapshot(
+    store_hash: str, cart: BcCart, account: BcCustomer | None, checkout_url: str | None
+) -> CartSnapshot:
+    if cart.customer_id > 0:
+        parts = (account.first_name, account.last_name) if account is not None else ()
+        recipient = Recipient(
+            customer_id=str(cart.customer_id),
+            name=" ".join(part for part in parts if part) or None,
+            email=(account.email if account is not None else None) or cart.email,
+            phone=account.phone if account is not None else None,
+            locale=cart.locale or "en",
+        )
+    else:
+        recipient = Recipient(customer_id=None, email=cart.email, locale=cart.locale or "en")
+    items = cart.line_items
+    lines = [
+        CartLine(
+            product_id=id_or_none(item.product_id),
+            name=item.name,
+            sku=item.sku,
+            quantity=item.quantity,
+            price=first_price(item.sale_price, item.list_price),
+            image_url=item.image_url,
+            url=item.url,
+        )
+        for item in (*items.physical_items, *items.digital_items, *items.custom_items)
+        if id_or_none(item.parent_id) is None
+    ]
+    return CartSnapshot(
+        platform=Platform.BIGCOMMERCE,
+        store=store_hash,
+        cart_id=cart.id,
+        customer=recipient,
+        lines=lines,
+        total=cart.cart_amount,
+        currency=cart.currency.code,
+        checkout_url=checkout_url,
+        updated_at=iso8601(cart.updated_time),
+    )
+
+
+def first_price(*prices: Decimal | None) -> Decimal:
+    return next((price for price in prices if price is not None), Decimal(0))
+
+
+def product_info(product: BcCatalogProduct, category_names: dict[str, str]) -> ProductInfo:
+    return ProductInfo(
+        product_id=str(product.id),
+        name=product.name,
+        sku=product.sku,
+        categories=[category_names[str(c)] for c in product.categories if str(c) in category_names],
+        url=product.custom_url.url if product.custom_url else None,  # storefront-relative path
+        image_url=product.primary_image.url_standard if product.primary_image else None,
+        replenish_days=replenish_days(product.custom_fields),
+    )
+
+
+def replenish_days(fields: list[BcCustomField]) -> int | None:
+    for field in fields:
+        if field.name.strip().lower() != REPLENISH_FIELD:
+            continue
+        value = field.value
+        if isinstance(value, bool):
+            continue
+        if isinstance(value, str):
+            try:
+                value = int(value.strip())
+            except ValueError:
+                continue
+        if isinstance(value, int) and value > 0:
+            return value
+    return None
+
+
+def order_snapshot(
+    store_hash: str,
+    order_raw: dict[str, Any],
+    products_raw: list[dict[str, Any]],
+    shipments_raw: list[dict[str, Any]],
+    addresses_raw: list[dict[str, Any]],
+) -> OrderSnapshot:
+    try:
+        order = BcOrder.model_validate(order_raw)
+        products = [BcProduct.model_validate(item) for item in products_raw]
+        shipments = [BcShipment.model_validate(item) for item in shipments_raw]
+        addresses = [BcShippingAddress.model_validate(item) for item in addresses_raw]
+    except ValidationError as exc:
+        raise invalid(f"unexpected order shape: {exc.errors(include_url=False)}") from None
+    stage = STATUS_STAGES.get(order.status_id)
+    if stage is None:
+        raise invalid(f"order {order.id} has unknown status id {order.status_id}")
+
+    billing = order.billing_address
+    name = " ".join(part for part in (billing.first_name, billing.last_name) if part) or None
+    return OrderSnapshot(
+        platform=Platform.BIGCOMMERCE,
+        store=store_hash,
+        order_id=str(order.id),
+        # `status` is the store's label; fall back to the standard name.
+        platform_status=order.status or STATUS_NAMES[order.status_id],
+        stage=stage,
+        customer=Recipient(
+            customer_id=str(order.customer_id) if order.customer_id else None,
+            name=name,
+            email=billing.email,
+            phone=billing.phone,
+            locale="en",
+            country=billing.country_iso2,
+        ),
+        total=order.total_inc_tax,
+        currency=order.currency_code,
+        created_at=rfc2822(order.date_created),
+        lines=[
+            OrderLine(
+                product_id=id_or_none(item.product_id),
+                name=item.name,
+                sku=item.sku,
+                quantity=item.quantity,
+                price=item.price_inc_tax,
+                image_url=item.image_url,
+            )
+            for item in products
+        ],
+        shipments=[
+            Shipment(
+                shipment_id=str(item.id),
+                carrier=item.tracking_carrier or item.shipping_provider,
+                tracking_number=item.tracking_number,
+                tracking_link=item.tracking_link,
+                shipping_method=item.shipping_method,
+            )
+            for item in shipments
+        ],
+        shipping_city=next((address.city for address in addresses if address.city), None),
+    )
+
+
+def iso8601(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None  # as with the RFC 2822 dates: not worth failing hydration over
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def rfc2822(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None  # a display nicety, not worth failing hydration over
+    # "-0000" means "zone unknown" and parses naive; BigCommerce's clock is UTC.
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
