@@ -131,13 +131,7 @@ class AbandonedCart:
 
     @workflow.run
     async def run(self, inp: AbandonedCartInput) -> CartStatus:
-        workflow.upsert_search_attributes(
-            [
-                sa.PLATFORM.value_set(inp.platform.value),
-                sa.STORE_ID.value_set(inp.store),
-                sa.CART_ID.value_set(inp.cart_id),
-            ]
-        )
+        sa.upsert(platform=inp.platform.value, store=inp.store, cart_id=inp.cart_id)
         self._set_stage("waiting")
         if await self._read_cart() and self._reachable():
             assert self._snapshot is not None
@@ -243,9 +237,8 @@ class AbandonedCart:
             )
             return False
         snap = self._snapshot
-        workflow.upsert_search_attributes([sa.ORDER_VALUE.value_set(float(snap.total))])
-        if snap.customer.customer_id:
-            workflow.upsert_search_attributes([sa.CUSTOMER_ID.value_set(snap.customer.customer_id)])
+        sa.upsert(order_value=float(snap.total))
+        sa.upsert(customer_id=snap.customer.customer_id)
         return True
 
     def _reachable(self) -> bool:
@@ -266,7 +259,7 @@ class AbandonedCart:
         self._describe(outcome.state + (f" ({detail})" if detail else ""))
 
     def _set_stage(self, stage: str) -> None:
-        workflow.upsert_search_attributes([sa.STAGE.value_set(stage)])
+        sa.upsert(stage=stage)
 
     def _describe(self, state: str) -> None:
         snap = self._snapshot

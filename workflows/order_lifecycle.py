@@ -160,13 +160,7 @@ class OrderLifecycle:
 
     @workflow.run
     async def run(self, inp: OrderLifecycleInput) -> OrderStatus:
-        workflow.upsert_search_attributes(
-            [
-                sa.PLATFORM.value_set(inp.platform.value),
-                sa.STORE_ID.value_set(inp.store),
-                sa.ORDER_ID.value_set(inp.order_id),
-            ]
-        )
+        sa.upsert(platform=inp.platform.value, store=inp.store, order_id=inp.order_id)
         self._describe()
         while True:
             while self._inbox:
@@ -266,9 +260,8 @@ class OrderLifecycle:
             self._note("note", f"could not read the order from {self._inp.platform}: {err.cause or err}")
             return self._snapshot is not None
         snap = self._snapshot
-        workflow.upsert_search_attributes([sa.ORDER_VALUE.value_set(float(snap.total))])
-        if snap.customer.customer_id:
-            workflow.upsert_search_attributes([sa.CUSTOMER_ID.value_set(snap.customer.customer_id)])
+        sa.upsert(order_value=float(snap.total))
+        sa.upsert(customer_id=snap.customer.customer_id)
         if first and snap.total >= self._policy.high_value_threshold:
             await self._alert("high_value")
         return True
@@ -395,7 +388,7 @@ class OrderLifecycle:
 
     def _set_stage_attribute(self) -> None:
         if self._stage is not None:
-            workflow.upsert_search_attributes([sa.STAGE.value_set(self._stage.value)])
+            sa.upsert(stage=self._stage.value)
 
     # --- messages ------------------------------------------------------------------------------
 

@@ -149,15 +149,13 @@ class Pickup:
     @workflow.run
     async def run(self, inp: PickupInput) -> PickupStatus:
         order = inp.order
-        attributes = [
-            sa.PLATFORM.value_set(inp.platform.value),
-            sa.STORE_ID.value_set(inp.store),
-            sa.ORDER_ID.value_set(order.order_id),
-            sa.ORDER_VALUE.value_set(float(order.total)),
-        ]
-        if order.customer.customer_id:
-            attributes.append(sa.CUSTOMER_ID.value_set(order.customer.customer_id))
-        workflow.upsert_search_attributes(attributes)  # type: ignore[arg-type]
+        sa.upsert(
+            platform=inp.platform.value,
+            store=inp.store,
+            order_id=order.order_id,
+            order_value=float(order.total),
+            customer_id=order.customer.customer_id,
+        )
         self._set_stage("awaiting_pickup")
         talks = workflow.patched(CONVERSATION_PATCH)
         if talks:  # so that an SMS "HERE" finds this journey
@@ -291,7 +289,7 @@ class Pickup:
         )
 
     def _set_stage(self, stage: str) -> None:
-        workflow.upsert_search_attributes([sa.STAGE.value_set(stage)])
+        sa.upsert(stage=stage)
 
     def _describe(self) -> None:
         workflow.set_current_details(

@@ -111,15 +111,8 @@ class ReviewRequest:
     @workflow.run
     async def run(self, inp: ReviewInput) -> ReviewStatus:
         order = inp.order
-        workflow.upsert_search_attributes(
-            [
-                sa.PLATFORM.value_set(inp.platform.value),
-                sa.STORE_ID.value_set(inp.store),
-                sa.ORDER_ID.value_set(order.order_id),
-            ]
-        )
-        if order.customer.customer_id:
-            workflow.upsert_search_attributes([sa.CUSTOMER_ID.value_set(order.customer.customer_id)])
+        sa.upsert(platform=inp.platform.value, store=inp.store, order_id=order.order_id)
+        sa.upsert(customer_id=order.customer.customer_id)
         started = workflow.now()
         self._products = await self._read_products()
         categories = sorted({c for p in self._products for c in p.categories})
@@ -248,7 +241,7 @@ class ReviewRequest:
         if self._state != state:
             self._timeline.note("state", state + (f": {self._reason}" if self._reason else ""))
         self._state = state
-        workflow.upsert_search_attributes([sa.STAGE.value_set(f"review_{state}")])
+        sa.upsert(stage=f"review_{state}")
 
     def _describe(self) -> None:
         due = self._review_due if self._state == "waiting" else self._replenish_due

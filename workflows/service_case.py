@@ -127,19 +127,11 @@ class ServiceCase:
     @workflow.run
     async def run(self, inp: ServiceCaseInput) -> CaseStatus:
         case = inp.case
-        attributes = [
-            sa.PLATFORM.value_set(inp.platform.value),
-            sa.STORE_ID.value_set(inp.store),
-            sa.CASE_ID.value_set(case.case_id),
-        ]
-        if case.order_id:
-            attributes.append(sa.ORDER_ID.value_set(case.order_id))
-        workflow.upsert_search_attributes(attributes)  # type: ignore[arg-type]
+        sa.upsert(platform=inp.platform.value, store=inp.store, case_id=case.case_id, order_id=case.order_id)
         self._set_state("waiting")
         self._order = await self._read_order()
         customer = self._customer()
-        if customer.customer_id:
-            workflow.upsert_search_attributes([sa.CUSTOMER_ID.value_set(customer.customer_id)])
+        sa.upsert(customer_id=customer.customer_id)
         await call(
             ConversationActivities.open_conversation,
             ConversationOpen(
@@ -311,7 +303,7 @@ class ServiceCase:
 
     def _set_state(self, state: str) -> None:
         self._state = state
-        workflow.upsert_search_attributes([sa.STAGE.value_set(f"case_{state}")])
+        sa.upsert(stage=f"case_{state}")
 
     def _describe(self) -> None:
         case = self._inp.case
