@@ -7,7 +7,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 from temporalio import activity
 
-from activities.errors import to_application_error
+from activities.errors import to_application_error, unsupported_platform
 from connectors.bigcommerce.client import BigCommerceClient
 from connectors.errors import ProviderError
 from connectors.service_desk import ServiceDeskClient
@@ -63,14 +63,7 @@ class CallbackActivities:
     async def cancel_and_restock(self, write: OrderWrite) -> str:
         """Cancel the order so the platform puts its items back in stock, and say why in a note."""
         if write.platform is not Platform.BIGCOMMERCE:
-            raise to_application_error(
-                ProviderError(
-                    f"no order writer for {write.platform} yet",
-                    provider=write.platform.value,
-                    kind="UnsupportedPlatform",
-                    transient=False,
-                )
-            )
+            raise unsupported_platform(write.platform.value)
         try:
             await self.bigcommerce.update_order_status(
                 write.store, write.order_id, BIGCOMMERCE_CANCELLED, write.note

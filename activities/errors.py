@@ -20,3 +20,12 @@ def to_application_error(exc: ProviderError) -> ApplicationError:
         non_retryable=not exc.transient,
         next_retry_delay=delay,
     )
+
+
+def unsupported_platform(platform: str) -> ApplicationError:
+    """A platform this deployment has no client for yet: permanent, retrying will not help."""
+    return to_application_error(
+        ProviderError(
+            f"no client for {platform} yet", provider=platform, kind="UnsupportedPlatform", transient=False
+        )
+    )
