@@ -14,8 +14,8 @@ from temporalio.client import Client
 from domain.settings import Settings
 from starter.demo import ORDERS, Demo
 from starter.ingress import create_app as create_ingress
+from tests.browser import ARTIFACTS, chromium_page
 from tests.conftest import API_TOKEN, WEBHOOK_SECRET, Served, free_port
-from tests.test_outbox_browser import ARTIFACTS, CHROMIUM_ARGS, chromium_path
 
 
 @pytest.fixture
@@ -53,31 +53,19 @@ async def test_the_demo_plays_and_its_messages_show_in_the_outbox(
     assert any(r.startswith("cart:bigcommerce:demo-store:") for r in references)
     assert any(r.startswith("consent:sms:") for r in references)
 
-    playwright_api = pytest.importorskip(
-        "playwright.async_api", reason="the playwright package is not installed: pip install playwright"
-    )
-    executable = chromium_path()
-    if executable is None:
-        pytest.skip("Debian's chromium is not installed: apt-get install chromium (CI's .ci/run installs it)")
-    expect = playwright_api.expect
-    async with playwright_api.async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            page = await browser.new_page(viewport={"width": 1100, "height": 900})
-            await page.goto(f"{sandbox.url}/?to=%2B14155550101")  # Ada's phone
-            thread = page.locator('article.sms[data-address="+14155550101"]')
-            await expect(thread).to_contain_text("Order #1001 has shipped with ups")
-            await expect(thread).to_contain_text("Order #1001 was delivered")
-            await page.goto(f"{sandbox.url}/?to=ada%40example.com")
-            await expect(page.locator("article.email .subject").first).to_be_visible()
-            subjects = await page.locator("article.email .subject").all_inner_texts()
-            assert "You left something in your cart" in subjects and "Order #1001 is confirmed" in subjects
-            await page.goto(f"{sandbox.url}/?to=%2B14155550105")  # Linus, who sent STOP
-            linus = page.locator('article.sms[data-address="+14155550105"]')
-            await expect(linus.locator(".line.in .bubble")).to_have_text("STOP")
-            await expect(linus).to_contain_text("You are unsubscribed")
-            await page.goto(f"{sandbox.url}/")
-            ARTIFACTS.mkdir(exist_ok=True)
-            await page.screenshot(path=str(ARTIFACTS / "demo-outbox.png"), full_page=True)
-        finally:
-            await browser.close()
+    async with chromium_page() as (page, expect):
+        await page.goto(f"{sandbox.url}/?to=%2B14155550101")  # Ada's phone
+        thread = page.locator('article.sms[data-address="+14155550101"]')
+        await expect(thread).to_contain_text("Order #1001 has shipped with ups")
+        await expect(thread).to_contain_text("Order #1001 was delivered")
+        await page.goto(f"{sandbox.url}/?to=ada%40example.com")
+        await expect(page.locator("article.email .subject").first).to_be_visible()
+        subjects = await page.locator("article.email .subject").all_inner_texts()
+        assert "You left something in your cart" in subjects and "Order #1001 is confirmed" in subjects
+        await page.goto(f"{sandbox.url}/?to=%2B14155550105")  # Linus, who sent STOP
+        linus = page.locator('article.sms[data-address="+14155550105"]')
+        await expect(linus.locator(".line.in .bubble")).to_have_text("STOP")
+        await expect(linus).to_contain_text("You are unsubscribed")
+        await page.goto(f"{sandbox.url}/")
+        ARTIFACTS.mkdir(exist_ok=True)
+        await page.screenshot(path=str(ARTIFACTS / "demo-outbox.png"), full_page=True)

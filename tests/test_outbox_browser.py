@@ -8,9 +8,7 @@ browser download) and a Chromium binary on the machine; skipped otherwise.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,20 +19,11 @@ from fastapi.responses import JSONResponse, Response
 from connectors.opentext import OpenTextClient, PushMessage, TokenProvider
 from connectors.opentext.callbacks import DEFAULT_CALLBACK_HEADER, parse_inbound, verify_callback
 from connectors.sandbox import create_app
+from tests.browser import ARTIFACTS, chromium_page
 from tests.conftest import Served, free_port
 from tests.test_sandbox_callbacks import wait_for
 
-ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 SECRET = "browser-test-secret"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
 CUSTOMER = "+14155550101"
 OTHER = "+14155550199"
 SMS_TEXT = "Tidings Store: order #1042 has shipped with UPS, tracking 1Z999. Reply STOP to opt out."
@@ -55,13 +44,6 @@ PARCEL_SVG = """<svg xmlns="http://www.w3.org/2000/svg" width="128" height="128"
 <rect width="128" height="128" rx="16" fill="#fde68a"/>
 <rect x="28" y="40" width="72" height="56" fill="#b45309"/>
 <rect x="58" y="40" width="12" height="56" fill="#fcd34d"/></svg>"""
-
-
-def chromium_path() -> str | None:
-    found = shutil.which("chromium")
-    if found:
-        return found
-    return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
 
 
 def fake_ingress() -> FastAPI:
@@ -133,89 +115,74 @@ async def outbox() -> AsyncIterator[str]:
 
 
 async def test_outbox_page_in_chromium(outbox: str) -> None:
-    playwright_api = pytest.importorskip(
-        "playwright.async_api", reason="the playwright package is not installed: pip install playwright"
-    )
-    executable = chromium_path()
-    if executable is None:
-        pytest.skip("Debian's chromium is not installed: apt-get install chromium (CI's .ci/run installs it)")
-    expect = playwright_api.expect
+    async with chromium_page() as (page, expect):
+        problems: list[str] = []
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: problems.append(str(e)))
+        await page.goto(outbox + "/")
 
-    async with playwright_api.async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            page = await browser.new_page(viewport={"width": 1100, "height": 900})
-            problems: list[str] = []
-            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: problems.append(str(e)))
-            await page.goto(outbox + "/")
+        # Newest first: the thread with the fresh reply, then push, email, the older SMS thread.
+        articles = page.locator("main > article")
+        await expect(articles).to_have_count(4)
+        channels = [await a.get_attribute("data-channel") for a in await articles.all()]
+        assert channels == ["sms", "push", "email", "sms"]
 
-            # Newest first: the thread with the fresh reply, then push, email, the older SMS thread.
-            articles = page.locator("main > article")
-            await expect(articles).to_have_count(4)
-            channels = [await a.get_attribute("data-channel") for a in await articles.all()]
-            assert channels == ["sms", "push", "email", "sms"]
+        # The SMS thread: our message on the left, the customer's STOP on the right, delivered.
+        thread = page.locator(f'article.sms[data-address="{CUSTOMER}"]')
+        ours = thread.locator(".line.out .bubble")
+        theirs = thread.locator(".line.in .bubble")
+        await expect(ours).to_have_text(SMS_TEXT)
+        await expect(theirs).to_have_text("STOP")
+        await expect(thread.locator(".line.out .status")).to_have_text("delivered")
+        await expect(thread.locator(".line.out .reference")).to_have_text("order:1042:shipped:sms")
+        await expect(thread.locator(".line.in")).to_contain_text("ingress answered 202")
+        out_box, in_box = await ours.bounding_box(), await theirs.bounding_box()
+        assert out_box and in_box
+        assert in_box["y"] > out_box["y"]  # below it, as the later message
+        assert in_box["x"] + in_box["width"] > out_box["x"] + out_box["width"]  # on the right
+        assert await _background(theirs) != await _background(ours)
 
-            # The SMS thread: our message on the left, the customer's STOP on the right, delivered.
-            thread = page.locator(f'article.sms[data-address="{CUSTOMER}"]')
-            ours = thread.locator(".line.out .bubble")
-            theirs = thread.locator(".line.in .bubble")
-            await expect(ours).to_have_text(SMS_TEXT)
-            await expect(theirs).to_have_text("STOP")
-            await expect(thread.locator(".line.out .status")).to_have_text("delivered")
-            await expect(thread.locator(".line.out .reference")).to_have_text("order:1042:shipped:sms")
-            await expect(thread.locator(".line.in")).to_contain_text("ingress answered 202")
-            out_box, in_box = await ours.bounding_box(), await theirs.bounding_box()
-            assert out_box and in_box
-            assert in_box["y"] > out_box["y"]  # below it, as the later message
-            assert in_box["x"] + in_box["width"] > out_box["x"] + out_box["width"]  # on the right
-            assert await _background(theirs) != await _background(ours)
+        # The email: subject, sender, the HTML rendered inside the sandboxed iframe.
+        email = page.locator("article.email")
+        await expect(email.locator(".subject")).to_have_text(EMAIL_SUBJECT)
+        await expect(email.locator(".from")).to_contain_text("Tidings Store")
+        await expect(email.locator(".status")).to_have_text("delivered")
+        body = page.frame_locator("article.email iframe")
+        await expect(body.locator("h1")).to_have_text("Your order is on its way")
+        await expect(body.locator("b")).to_have_text("Ana")
+        await expect(body.locator("a")).to_have_text("Track your parcel")
+        assert "<h1" not in (await email.inner_text())  # rendered, not shown as source
+        plain = email.locator("details pre")
+        await expect(plain).to_be_hidden()
+        await email.locator("summary").click()
+        await expect(plain).to_have_text(EMAIL_TEXT)
 
-            # The email: subject, sender, the HTML rendered inside the sandboxed iframe.
-            email = page.locator("article.email")
-            await expect(email.locator(".subject")).to_have_text(EMAIL_SUBJECT)
-            await expect(email.locator(".from")).to_contain_text("Tidings Store")
-            await expect(email.locator(".status")).to_have_text("delivered")
-            body = page.frame_locator("article.email iframe")
-            await expect(body.locator("h1")).to_have_text("Your order is on its way")
-            await expect(body.locator("b")).to_have_text("Ana")
-            await expect(body.locator("a")).to_have_text("Track your parcel")
-            assert "<h1" not in (await email.inner_text())  # rendered, not shown as source
-            plain = email.locator("details pre")
-            await expect(plain).to_be_hidden()
-            await email.locator("summary").click()
-            await expect(plain).to_have_text(EMAIL_TEXT)
+        # The push: a notification card with its title, text, image and link.
+        push = page.locator("article.push")
+        await expect(push.locator(".title")).to_have_text("Shipped!")
+        await expect(push.locator(".text")).to_have_text("Order #1042 is on its way.")
+        await expect(push.locator(".link a")).to_have_attribute("href", "https://shop.example/orders/1042")
+        image = push.locator("img")
+        await expect(image).to_be_visible()
+        assert await image.evaluate("img => img.complete && img.naturalWidth > 0")
 
-            # The push: a notification card with its title, text, image and link.
-            push = page.locator("article.push")
-            await expect(push.locator(".title")).to_have_text("Shipped!")
-            await expect(push.locator(".text")).to_have_text("Order #1042 is on its way.")
-            await expect(push.locator(".link a")).to_have_attribute(
-                "href", "https://shop.example/orders/1042"
-            )
-            image = push.locator("img")
-            await expect(image).to_be_visible()
-            assert await image.evaluate("img => img.complete && img.naturalWidth > 0")
+        await email.locator("summary").click()  # folded again for the screenshot
+        ARTIFACTS.mkdir(exist_ok=True)
+        await page.screenshot(path=str(ARTIFACTS / "outbox.png"), full_page=True)
 
-            await email.locator("summary").click()  # folded again for the screenshot
-            ARTIFACTS.mkdir(exist_ok=True)
-            await page.screenshot(path=str(ARTIFACTS / "outbox.png"), full_page=True)
+        # Filtering by recipient, as a person would: type the number, press Filter.
+        await page.get_by_placeholder("Filter by recipient").fill(CUSTOMER)
+        await page.get_by_role("button", name="Filter").click()
+        await page.wait_for_url("**/?to=*")
+        await expect(articles).to_have_count(1)
+        await expect(page.locator(f'article.sms[data-address="{CUSTOMER}"] .line')).to_have_count(2)
+        await expect(page.locator("article.email, article.push")).to_have_count(0)
+        text = await page.locator("body").inner_text()
+        assert OTHER not in text and "ana@example.com" not in text and "fcm-device-7f3a" not in text
+        await page.get_by_role("link", name="Show all").click()
+        await expect(articles).to_have_count(4)
 
-            # Filtering by recipient, as a person would: type the number, press Filter.
-            await page.get_by_placeholder("Filter by recipient").fill(CUSTOMER)
-            await page.get_by_role("button", name="Filter").click()
-            await page.wait_for_url("**/?to=*")
-            await expect(articles).to_have_count(1)
-            await expect(page.locator(f'article.sms[data-address="{CUSTOMER}"] .line')).to_have_count(2)
-            await expect(page.locator("article.email, article.push")).to_have_count(0)
-            text = await page.locator("body").inner_text()
-            assert OTHER not in text and "ana@example.com" not in text and "fcm-device-7f3a" not in text
-            await page.get_by_role("link", name="Show all").click()
-            await expect(articles).to_have_count(4)
-
-            assert problems == [], problems  # no script errors, no CSP violations
-        finally:
-            await browser.close()
+        assert problems == [], problems  # no script errors, no CSP violations
 
 
 async def _background(locator: Any) -> str:
