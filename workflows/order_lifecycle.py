@@ -8,11 +8,11 @@ closed so that a late refund lands in the same run.
 
 from __future__ import annotations
 
+__all__ = ["OrderLifecycle", "OrderLifecycleInput", "OrderStatus"]
+
 from collections import deque
 from datetime import datetime, timedelta
-from decimal import Decimal
 
-from pydantic import BaseModel, Field
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, WorkflowAlreadyStartedError
 from temporalio.workflow import ParentClosePolicy
@@ -26,7 +26,6 @@ with workflow.unsafe.imports_passed_through():
         CommerceEvent,
         OrderPayload,
         OrderStage,
-        Platform,
         pickup_workflow_id,
         review_workflow_id,
     )
@@ -35,14 +34,11 @@ with workflow.unsafe.imports_passed_through():
         DeliveryReceipt,
         InboundMessage,
         MessageRequest,
-        MessageResult,
         OrderSnapshot,
     )
-    from domain.policies import OrderPolicy
     from workflows import search_attributes as sa
     from workflows.messaging import (
         Messenger,
-        WaitingMessage,
         call,
     )
     from workflows.order_stages import (
@@ -51,44 +47,15 @@ with workflow.unsafe.imports_passed_through():
         SHIPPING_STAGES,
         stage_of,
     )
+    from workflows.order_status import OrderLifecycleInput, OrderStatus
     from workflows.pickup import Pickup, PickupInput
     from workflows.review_request import ReviewInput, ReviewRequest
-    from workflows.timeline import Timeline, TimelineEntry
+    from workflows.timeline import Timeline
 
 SEEN_EVENT_MEMORY = 500  # bounded dedupe memory; platform retries repeat within hours, not hundreds of events
 # Post-purchase journeys this run hands over to (a workflow.patched change: older runs never did).
 HANDOVER_PATCH = "post-purchase-journeys"
 ACK_PATCH = "customer-acknowledgments"  # acknowledgments written back to the platform
-
-
-class OrderLifecycleInput(BaseModel):
-    platform: Platform
-    store: str
-    order_id: str
-    policy: OrderPolicy = Field(default_factory=OrderPolicy)
-
-
-class OrderStatus(BaseModel):
-    """What the `status` query answers: enough for an operator to understand the order at a glance."""
-
-    workflow_id: str
-    platform: Platform
-    store: str
-    order_id: str
-    stage: OrderStage | None
-    progress_stage: OrderStage | None
-    closed: bool
-    order_value: Decimal | None
-    currency: str | None
-    customer_id: str | None
-    duplicates_ignored: int
-    events_waiting: int  # received, not yet handled (0 and not busy: the journey is idle)
-    busy: bool
-    messages: list[MessageResult]
-    waiting: list[WaitingMessage]  # messages held back (quiet hours) and until when
-    timeline: list[TimelineEntry]
-    ship_sla_due: datetime | None
-    completes_at: datetime | None
 
 
 @workflow.defn
