@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -35,6 +36,28 @@ class EventType(StrEnum):
     CASE_UPDATED = "case.updated"  # refund issued, replacement shipped, a note from the team …
     CASE_CLOSED = "case.closed"
     REVIEW_SUBMITTED = "review.submitted"
+    # Products (ProductWatch, `product:` ids)
+    INVENTORY_CHANGED = "product.inventory_changed"
+    PRICE_CHANGED = "product.price_changed"
+    PRODUCT_WATCHED = "product.watched"  # a wishlist/cart add or a subscription: tell this customer
+    RESERVATION_EXPIRING = "product.reservation_expiring"
+    # Account and security messages (AccountMessage, `account:` ids): transactional, sent at once
+    ACCOUNT_REGISTERED = "account.registered"
+    ACCOUNT_VERIFICATION = "account.verification"
+    PASSWORD_RESET = "account.password_reset"
+    PROFILE_CHANGED = "account.profile_changed"
+    SECURITY_CHANGED = "account.security_changed"
+    ADDRESS_CHANGED = "account.address_changed"
+    PAYMENT_METHOD_EXPIRING = "account.payment_method_expiring"
+    REFUND_COMPLETED = "account.refund_completed"
+    # Loyalty and win-back (CustomerLifecycle, `customer:` ids)
+    CUSTOMER_UPDATED = "customer.updated"  # profile facts the lifecycle uses: birthday, tier …
+    POINTS_EARNED = "loyalty.points_earned"
+    REWARD_EXPIRING = "loyalty.reward_expiring"
+    TIER_CHANGED = "loyalty.tier_changed"
+    PRODUCT_SUGGESTIONS = "customer.suggestions"  # complementary products the platform picked
+    # Operations alerts (OpsAlerts, `alerts:` ids)
+    OPS_ALERT = "ops.alert"
 
 
 class OrderStage(StrEnum):
@@ -115,6 +138,85 @@ class CasePayload(BaseModel):
     detail: str | None = None  # what happened: the customer's message, "refund issued", …
 
 
+class WatchKind(StrEnum):
+    BACK_IN_STOCK = "back_in_stock"
+    PRICE_DROP = "price_drop"
+
+
+class ProductPayload(BaseModel):
+    """A SKU's stock or price as the platform reports it after the change (None: not reported)."""
+
+    sku: str
+    product_id: str | None = None
+    name: str | None = None
+    available: int | None = None  # quantity available to sell
+    previous_available: int | None = None
+    price: Decimal | None = None
+    previous_price: Decimal | None = None
+    currency: str | None = None
+    url: str | None = None
+    watch: WatchKind | None = None  # PRODUCT_WATCHED: what the customer wants to hear about
+    channel: str | None = None  # PRODUCT_WATCHED: the channel the customer asked for
+    reserved_until: datetime | None = None  # RESERVATION_EXPIRING
+
+
+class AccountPayload(BaseModel):
+    """An account, security or loyalty fact about one customer (`CommerceEvent.customer` says who)."""
+
+    customer_id: str
+    detail: str | None = None  # what changed: "email", "password", "address Home" …
+    link: str | None = None  # verification / reset link the platform issued
+    expires_at: datetime | None = None  # payment method or reward expiry
+    amount: Decimal | None = None  # refund completed, reward value
+    currency: str | None = None
+    points: int | None = None  # points earned by this event
+    balance: int | None = None  # points balance after it
+    tier: str | None = None
+    previous_tier: str | None = None
+    birthday: str | None = None  # "MM-DD"
+    products: list[str] = Field(default_factory=list)  # suggestions: product names or SKUs
+
+
+class AlertKind(StrEnum):
+    INVENTORY_LOW = "inventory_low"
+    PRODUCT_UNAVAILABLE = "product_unavailable"
+    CATALOG_UPDATE_FAILED = "catalog_update_failed"
+    CHECKOUT_FAILED = "checkout_failed"
+    PAYMENT_GATEWAY_ERROR = "payment_gateway_error"
+    PROMOTION_MISCONFIGURED = "promotion_misconfigured"
+    CANCELLATION = "cancellation"  # counted: a spike above policy in the window alerts
+    HIGH_VALUE_ORDER = "high_value_order"
+    VIP_PURCHASE = "vip_purchase"
+    EXPEDITED_SHIPPING = "expedited_shipping"
+
+
+class AlertPayload(BaseModel):
+    """Something an internal team must hear about. Alerts with the same `key` in one window are
+    one digest with a count."""
+
+    kind: AlertKind
+    key: str  # e.g. "payment_gateway_error:stripe"; defaults to the kind
+    detail: str | None = None
+    order_id: str | None = None
+    sku: str | None = None
+    amount: Decimal | None = None
+    currency: str | None = None
+
+
+ACCOUNT_MESSAGE_TYPES = frozenset(
+    {
+        EventType.ACCOUNT_REGISTERED,
+        EventType.ACCOUNT_VERIFICATION,
+        EventType.PASSWORD_RESET,
+        EventType.PROFILE_CHANGED,
+        EventType.SECURITY_CHANGED,
+        EventType.ADDRESS_CHANGED,
+        EventType.PAYMENT_METHOD_EXPIRING,
+        EventType.REFUND_COMPLETED,
+    }
+)
+
+
 class CommerceEvent(BaseModel):
     """One platform event, platform-neutral. `event_id` is the platform's dedupe key."""
 
@@ -127,6 +229,9 @@ class CommerceEvent(BaseModel):
     order: OrderPayload | None = None
     cart: CartPayload | None = None
     case: CasePayload | None = None
+    product: ProductPayload | None = None
+    account: AccountPayload | None = None  # account messages and loyalty (see ACCOUNT_MESSAGE_TYPES)
+    alert: AlertPayload | None = None
     raw_scope: str = ""  # the platform's own name for the event (scope, event_type …)
     extra: dict[str, Any] = Field(default_factory=dict)
 
@@ -138,6 +243,14 @@ class CommerceEvent(BaseModel):
             return cart_workflow_id(self.platform, self.store, self.cart.cart_id)
         if self.order is not None:
             return order_workflow_id(self.platform, self.store, self.order.order_id)
+        if self.product is not None:
+            return product_workflow_id(self.platform, self.store, self.product.sku)
+        if self.alert is not None:
+            return alerts_workflow_id(self.platform, self.store, self.alert.key)
+        if self.account is not None:
+            if self.type in ACCOUNT_MESSAGE_TYPES:
+                return account_workflow_id(self.platform, self.store, self.account.customer_id, self.event_id)
+            return customer_workflow_id(self.platform, self.store, self.account.customer_id)
         raise ValueError(f"event {self.event_id} of type {self.type} has no journey")
 
 
@@ -159,3 +272,23 @@ def review_workflow_id(platform: Platform | str, store: str, order_id: str) -> s
 
 def case_workflow_id(platform: Platform | str, store: str, case_id: str) -> str:
     return f"case:{Platform(platform).value}:{store}:{case_id}"
+
+
+def product_workflow_id(platform: Platform | str, store: str, sku: str) -> str:
+    return f"product:{Platform(platform).value}:{store}:{sku}"
+
+
+def customer_workflow_id(platform: Platform | str, store: str, customer_id: str) -> str:
+    return f"customer:{Platform(platform).value}:{store}:{customer_id}"
+
+
+def account_workflow_id(platform: Platform | str, store: str, customer_id: str, event_id: str) -> str:
+    return f"account:{Platform(platform).value}:{store}:{customer_id}:{event_id}"
+
+
+def alerts_workflow_id(platform: Platform | str, store: str, key: str) -> str:
+    return f"alerts:{Platform(platform).value}:{store}:{key}"
+
+
+def campaign_workflow_id(store: str, campaign_id: str) -> str:
+    return f"campaign:{store}:{campaign_id}"

@@ -33,6 +33,7 @@ from pydantic_core import PydanticCustomError
 
 from connectors.bigcommerce.status_map import STATUS_NAMES, stage_for_status
 from connectors.errors import WebhookPayloadError
+from connectors.webhook import ParsedWebhook
 from domain.events import (
     CartPayload,
     CaseKind,
@@ -114,14 +115,6 @@ class _CartData(_Wire):
 class _ConvertedCartData(_CartData):
     # The order the cart became. Optional: the conversion itself is what ends a cart journey.
     order_id: _Id | None = Field(default=None, validation_alias=AliasChoices("orderId", "order_id"))
-
-
-class ParsedWebhook(BaseModel):
-    """What one webhook body means: zero or more events, or why it was ignored."""
-
-    scope: str
-    events: list[CommerceEvent]
-    ignored: str | None = None
 
 
 def parse_webhook(body: bytes) -> ParsedWebhook:
