@@ -19,10 +19,12 @@ from activities.callbacks import CallbackActivities
 from activities.conversations import ConversationActivities
 from activities.delivery import DeliveryActivities
 from activities.hydration import HydrationActivities
+from activities.platforms import PlatformClients
 from activities.rendering import Renderer
 from connectors.bigcommerce.client import BigCommerceClient
 from connectors.opentext.client import OpenTextClient
 from connectors.service_desk import ServiceDeskClient
+from domain.events import Platform
 from domain.settings import Settings, get_settings
 from starter.temporal_client import connect
 from store.stores import Stores
@@ -36,21 +38,51 @@ from workflows.service_case import ServiceCase
 WORKFLOWS: Sequence[type] = [OrderLifecycle, AbandonedCart, Pickup, ReviewRequest, ServiceCase, ConsentReply]
 
 
+def platform_clients(http: httpx.AsyncClient, settings: Settings) -> PlatformClients:
+    """One client per platform; each finds a store's API root and credentials in the stores file,
+    or falls back to the global settings."""
+    return {
+        Platform.BIGCOMMERCE: BigCommerceClient(
+            http, settings.bigcommerce_api_url, settings.bigcommerce_token
+        ),
+    }
+
+
+def opentext_accounts(
+    http: httpx.AsyncClient, settings: Settings, default: OpenTextClient
+) -> Callable[[str | None], OpenTextClient]:
+    """The OpenText client for a named account of the stores file (built once, then reused)."""
+    clients: dict[str, OpenTextClient] = {}
+
+    def account(name: str | None) -> OpenTextClient:
+        if name is None:
+            return default
+        if name not in clients:
+            config = settings.directory.opentext.get(name)
+            if config is None:
+                raise LookupError(f"OpenText account {name!r} is not in the stores file")
+            clients[name] = OpenTextClient.from_account(http, config)
+        return clients[name]
+
+    return account
+
+
 @asynccontextmanager
 async def activity_set(settings: Settings) -> AsyncIterator[list[Callable[..., Any]]]:
     """Build the activities with their shared clients; close them afterwards."""
     stores = await Stores.open(settings.database_url)
     async with httpx.AsyncClient(timeout=httpx.Timeout(20.0, connect=5.0)) as http:
         opentext = OpenTextClient.from_settings(http, settings)
-        delivery = DeliveryActivities(opentext, stores, Renderer(), settings.opentext_from_name)
-        bigcommerce = BigCommerceClient(http, settings.bigcommerce_api_url, settings.bigcommerce_token)
-        hydration = HydrationActivities(bigcommerce)
+        accounts = opentext_accounts(http, settings, opentext)
+        delivery = DeliveryActivities(opentext, stores, Renderer(), settings.opentext_from_name, accounts)
+        platforms = platform_clients(http, settings)
+        hydration = HydrationActivities(platforms)
         desk = None
         if settings.service_desk_url and settings.service_desk_secret:
             desk = ServiceDeskClient(
                 http, settings.service_desk_url, settings.service_desk_secret.get_secret_value()
             )
-        callbacks = CallbackActivities(bigcommerce, desk)
+        callbacks = CallbackActivities(platforms, desk)
         conversations = ConversationActivities(stores)
         try:
             yield [
@@ -58,7 +90,10 @@ async def activity_set(settings: Settings) -> AsyncIterator[list[Callable[..., A
                 hydration.hydrate_order,
                 hydration.hydrate_cart,
                 hydration.hydrate_products,
+                hydration.hydrate_stock,
+                hydration.purchased_since,
                 callbacks.cancel_and_restock,
+                callbacks.add_order_note,
                 callbacks.record_case_update,
                 conversations.open_conversation,
                 conversations.close_conversation,

@@ -7,13 +7,11 @@ from __future__ import annotations
 from pydantic import BaseModel
 from temporalio import activity
 
-from activities.errors import to_application_error, unsupported_platform
-from connectors.bigcommerce.client import BigCommerceClient
+from activities.errors import to_application_error
+from activities.platforms import PlatformClients, on_platform
 from connectors.errors import ProviderError
 from connectors.service_desk import ServiceDeskClient
 from domain.events import Platform
-
-BIGCOMMERCE_CANCELLED = 5
 
 
 class OrderWrite(BaseModel):
@@ -38,39 +36,50 @@ class CaseWrite(BaseModel):
 
 
 class CallbackActivities:
-    def __init__(self, bigcommerce: BigCommerceClient, service_desk: ServiceDeskClient | None = None) -> None:
-        self.bigcommerce = bigcommerce
+    def __init__(self, platforms: PlatformClients, service_desk: ServiceDeskClient | None = None) -> None:
+        self.platforms = platforms
         self.service_desk = service_desk
 
     @activity.defn(name="record_case_update")
     async def record_case_update(self, write: CaseWrite) -> str:
-        """Into the platform's own service process (BigCommerce: a staff note on the order), and to
-        the generic signed HTTP target when one is configured (any other service desk)."""
-        done = []
-        try:
-            if write.platform is Platform.BIGCOMMERCE and write.order_id:
-                note = f"Tidings case {write.case_id}: {_describe(write)}"
-                await self.bigcommerce.update_staff_notes(write.store, write.order_id, note)
-                done.append(f"staff note on order {write.order_id}")
-            if self.service_desk is not None:
+        """Into the platform's own service process (BigCommerce: a staff note on the order; SFCC: a
+        Service Cloud case comment; SAP Commerce: a comment on the return request), and to the
+        generic signed HTTP target when one is configured (any other service desk)."""
+        text = _describe(write)
+        done = [
+            await on_platform(
+                self.platforms,
+                write.platform,
+                lambda p: p.add_case_comment(write.store, write.case_id, write.order_id, text),
+            )
+        ]
+        if self.service_desk is not None:
+            try:
                 await self.service_desk.post(write.key, write.model_dump(mode="json"))
-                done.append("service desk")
-        except ProviderError as exc:
-            raise to_application_error(exc) from exc
-        return ", ".join(done) or "no service process configured"
+            except ProviderError as exc:
+                raise to_application_error(exc) from exc
+            done.append("service desk")
+        return ", ".join(done)
 
     @activity.defn(name="cancel_and_restock")
     async def cancel_and_restock(self, write: OrderWrite) -> str:
         """Cancel the order so the platform puts its items back in stock, and say why in a note."""
-        if write.platform is not Platform.BIGCOMMERCE:
-            raise unsupported_platform(write.platform.value)
-        try:
-            await self.bigcommerce.update_order_status(
-                write.store, write.order_id, BIGCOMMERCE_CANCELLED, write.note
-            )
-        except ProviderError as exc:
-            raise to_application_error(exc) from exc
+        await on_platform(
+            self.platforms,
+            write.platform,
+            lambda p: p.cancel_and_restock(write.store, write.order_id, write.note),
+        )
         return f"order {write.order_id} cancelled in {write.platform}/{write.store}"
+
+    @activity.defn(name="add_order_note")
+    async def add_order_note(self, write: OrderWrite) -> str:
+        """A note on the order for the merchant's team (e.g. the customer acknowledged a message)."""
+        await on_platform(
+            self.platforms,
+            write.platform,
+            lambda p: p.add_order_note(write.store, write.order_id, write.note),
+        )
+        return f"note on order {write.order_id}"
 
 
 def _describe(write: CaseWrite) -> str:

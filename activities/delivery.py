@@ -10,6 +10,7 @@ claim is released and the result says when to try again (the workflow waits dura
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -71,8 +72,17 @@ def _channel_order(request: MessageRequest, prefs: Preferences | None) -> list[C
 
 
 class DeliveryActivities:
-    def __init__(self, opentext: OpenTextClient, stores: Stores, renderer: Renderer, from_name: str) -> None:
+    def __init__(
+        self,
+        opentext: OpenTextClient,
+        stores: Stores,
+        renderer: Renderer,
+        from_name: str,
+        accounts: Callable[[str | None], OpenTextClient] | None = None,
+    ) -> None:
         self.opentext = opentext
+        # Per-store OpenText accounts by name; None (or no resolver) is the default account.
+        self.accounts = accounts or (lambda _name: opentext)
         self.stores = stores
         self.renderer = renderer
         self.from_name = from_name
@@ -134,9 +144,9 @@ class DeliveryActivities:
     async def _send_on(
         self, channel: Channel, address: str, request: MessageRequest
     ) -> tuple[str, int | None]:
-        rendered = self.renderer.render(
-            request.journey, request.step, channel, request.recipient.locale, request.context
-        )
+        locale = request.recipient.locale or request.policy.default_locale
+        rendered = self.renderer.render(request.journey, request.step, channel, locale, request.context)
+        opentext = self.accounts(request.policy.opentext_account)
         if channel is Channel.SMS:
             segments = sms_segments(rendered.text)
             if segments > request.policy.max_sms_segments:
@@ -145,17 +155,17 @@ class DeliveryActivities:
                     SkipCode.TOO_LONG,
                     f"{segments} SMS segments, more than {request.policy.max_sms_segments}",
                 )
-            job = await self.opentext.send_sms(to=address, text=rendered.text, key=request.key)
+            job = await opentext.send_sms(to=address, text=rendered.text, key=request.key)
             return job, segments
         if channel is Channel.EMAIL:
-            job = await self.opentext.send_email(
+            job = await opentext.send_email(
                 to=address,
                 subject=rendered.subject or "",
                 html=rendered.html,
                 text=rendered.text,
                 key=request.key,
                 display_to=request.recipient.name,
-                from_name=self.from_name,
+                from_name=request.policy.from_name or self.from_name,
             )
             return job, None
         push = PushMessage(
@@ -166,7 +176,7 @@ class DeliveryActivities:
             link=request.context.get("link"),
             collapse_key=request.workflow_id,
         )
-        return await self.opentext.send_push(push), None
+        return await opentext.send_push(push), None
 
     @activity.defn(name="send_message")
     async def send_message(self, request: MessageRequest) -> MessageResult:

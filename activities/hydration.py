@@ -3,15 +3,12 @@ webhooks, so the ingress never calls them; this activity does."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from datetime import datetime
 
 from pydantic import BaseModel
 from temporalio import activity
 
-from activities.errors import to_application_error, unsupported_platform
-from connectors.bigcommerce.client import BigCommerceClient
-from connectors.errors import ProviderError
+from activities.platforms import PlatformClients, on_platform
 from domain.events import Platform
 from domain.notifications import CartSnapshot, OrderSnapshot, ProductInfo
 
@@ -34,32 +31,54 @@ class ProductsRef(BaseModel):
     product_ids: list[str]
 
 
-T = TypeVar("T")
+class StockRef(BaseModel):
+    platform: Platform
+    store: str
+    sku: str
+
+
+class PurchasesRef(BaseModel):
+    platform: Platform
+    store: str
+    sku: str
+    customer_ids: list[str]
+    since: datetime
 
 
 class HydrationActivities:
-    def __init__(self, bigcommerce: BigCommerceClient) -> None:
-        self.bigcommerce = bigcommerce
-
-    async def _read(self, platform: Platform, read: Callable[[BigCommerceClient], Awaitable[T]]) -> T:
-        """Every read: the platform's client, its errors in Temporal's retry terms."""
-        if platform is not Platform.BIGCOMMERCE:
-            raise unsupported_platform(platform.value)
-        try:
-            return await read(self.bigcommerce)
-        except ProviderError as exc:
-            raise to_application_error(exc) from exc
+    def __init__(self, platforms: PlatformClients) -> None:
+        self.platforms = platforms
 
     @activity.defn(name="hydrate_order")
     async def hydrate_order(self, ref: OrderRef) -> OrderSnapshot:
-        return await self._read(ref.platform, lambda bc: bc.fetch_order_snapshot(ref.store, ref.order_id))
+        return await on_platform(
+            self.platforms, ref.platform, lambda p: p.fetch_order_snapshot(ref.store, ref.order_id)
+        )
 
     @activity.defn(name="hydrate_cart")
     async def hydrate_cart(self, ref: CartRef) -> CartSnapshot:
         """The cart as it is now. A cart the platform no longer has raises `BigCommerceNotFound`."""
-        return await self._read(ref.platform, lambda bc: bc.fetch_cart_snapshot(ref.store, ref.cart_id))
+        return await on_platform(
+            self.platforms, ref.platform, lambda p: p.fetch_cart_snapshot(ref.store, ref.cart_id)
+        )
 
     @activity.defn(name="hydrate_products")
     async def hydrate_products(self, ref: ProductsRef) -> list[ProductInfo]:
         """Catalog facts for the products of an order: categories, links, replenishment cycles."""
-        return await self._read(ref.platform, lambda bc: bc.fetch_products(ref.store, ref.product_ids))
+        return await on_platform(
+            self.platforms, ref.platform, lambda p: p.fetch_products(ref.store, ref.product_ids)
+        )
+
+    @activity.defn(name="hydrate_stock")
+    async def hydrate_stock(self, ref: StockRef) -> int | None:
+        """Quantity available to sell now (None: the platform does not track the SKU's stock)."""
+        return await on_platform(self.platforms, ref.platform, lambda p: p.fetch_stock(ref.store, ref.sku))
+
+    @activity.defn(name="purchased_since")
+    async def purchased_since(self, ref: PurchasesRef) -> list[str]:
+        """Which of these customers ordered the SKU since a moment (they need no back-in-stock news)."""
+        return await on_platform(
+            self.platforms,
+            ref.platform,
+            lambda p: p.purchased_since(ref.store, ref.sku, ref.customer_ids, ref.since),
+        )

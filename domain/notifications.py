@@ -23,6 +23,10 @@ class DeliveryPolicy(BaseModel):
     quiet_hours_end: time = time(8, 0)
     store_time_zone: str = "UTC"  # last resort when neither preferences nor the phone number tell
     default_region: str = "US"  # for national phone numbers without a country
+    # The store's identity and defaults (per-store configuration; None: the global settings).
+    default_locale: str = "en"  # for recipients whose platform record names no language
+    from_name: str | None = None  # sender name on email
+    opentext_account: str | None = None  # which OpenText account sends for the store
 
 
 class Channel(StrEnum):
@@ -45,7 +49,7 @@ class Recipient(BaseModel):
     email: str | None = None
     phone: str | None = None
     push_token: str | None = None
-    locale: str = "en"
+    locale: str | None = None  # None: the platform did not say; the store's default applies
     time_zone: str | None = None
     country: str | None = None  # ISO 3166 alpha-2: the region a national phone number belongs to
 

@@ -3,10 +3,15 @@ the environment. Defaults point at the local sandbox so `tidings dev` needs no c
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Any
 
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from domain.events import Platform
+from domain.store_config import StoreConfig, StoreDirectory
 
 
 class Settings(BaseSettings):
@@ -28,6 +33,7 @@ class Settings(BaseSettings):
     opentext_username: str | None = None
     opentext_password: SecretStr | None = None
     opentext_from_name: str = "Tidings Store"
+    opentext_account: str | None = None  # a named account of the stores file; None: the one above
 
     # Shared secret OpenText's status and inbound webhooks must carry (header below); our side of
     # an unverified wire detail (reference/opentext.md), so it is ours to choose.
@@ -43,8 +49,24 @@ class Settings(BaseSettings):
     bigcommerce_tokens: dict[str, SecretStr] = {"*": SecretStr("sandbox")}
 
     sfcc_webhook_secret: SecretStr | None = None
+    sfcc_api_url: str = "http://127.0.0.1:8025"  # OCAPI host root
+    sfcc_token_url: str = "http://127.0.0.1:8025/sfcc/oauth2/access_token"  # Account Manager
+    sfcc_client_id: str = "tidings-dev"
+    sfcc_client_secret: SecretStr = SecretStr("tidings-dev")
+    sfcc_service_cloud_url: str = "http://127.0.0.1:8025"  # Service Cloud org (case comments)
     sap_webhook_user: str | None = None
     sap_webhook_password: SecretStr | None = None
+    sap_webhook_token: SecretStr | None = None  # bearer token instead of Basic credentials
+    sap_api_url: str = "http://127.0.0.1:8025"  # Integration API (OData) and OCC root
+    sap_api_user: str = "tidings-dev"
+    sap_api_password: SecretStr = SecretStr("tidings-dev")
+
+    # Several stores, across platforms, each with its own credentials and settings (domain/store_config.py).
+    stores_file: Path | None = None
+    default_locale: str = "en"  # for customers whose platform record names no language
+    store_time_zone: str = "UTC"  # for customers neither preferences nor phone numbers place
+    default_region: str = "US"  # for national phone numbers
+    marketing_cap: int | None = 3  # marketing messages per customer and channel per week
 
     # Bearer token for the ingress's own APIs (preferences, subscriptions).
     api_token: SecretStr | None = None
@@ -68,8 +90,44 @@ class Settings(BaseSettings):
     review_reminder_days: float = 5.0
     high_value_threshold: float = 1000.0
     ship_sla_hours: float = 48.0
+    merchandising_email: str = "merchandising@example.com"  # low stock, unavailable products
+    account_team_email: str = "accounts@example.com"  # high-value orders, VIP purchases, expedited shipping
+    restock_batch_size: int = 100  # back-in-stock subscribers told per batch
+    restock_send_rate: float = 20.0  # marketing sends per second per worker (activity rate limit)
+    low_stock_threshold: int = 5
+    price_drop_percent: float = 10.0
+    cancellation_spike_count: int = 10  # cancellations per store within the window that alert
+    cancellation_spike_minutes: float = 60.0
+    alert_window_minutes: float = 5.0  # alerts with one key within this window are one digest
+    winback_days: float = 90.0
+
+    @cached_property
+    def directory(self) -> StoreDirectory:
+        return StoreDirectory.load(self.stores_file)
+
+    def store_config(self, platform: Platform | str | None, store: str) -> StoreConfig | None:
+        return self.directory.find(platform, store)
+
+    def for_store(self, platform: Platform | str | None, store: str) -> Settings:
+        """These settings as one store sees them: its overrides over the global ones."""
+        config = self.store_config(platform, store)
+        if config is None:
+            return self
+        update: dict[str, Any] = dict(config.settings)
+        for field, value in (
+            ("opentext_account", config.opentext_account),
+            ("opentext_from_name", config.from_name),
+            ("default_locale", config.locale),
+            ("store_time_zone", config.time_zone),
+        ):
+            if value is not None:
+                update[field] = value
+        return self.model_validate({**self.model_dump(), **update}) if update else self
 
     def bigcommerce_token(self, store_hash: str) -> str:
+        config = self.store_config(Platform.BIGCOMMERCE, store_hash)
+        if config is not None and config.api_token is not None:
+            return config.api_token.get_secret_value()
         token = self.bigcommerce_tokens.get(store_hash) or self.bigcommerce_tokens.get("*")
         if token is None:
             raise LookupError(f"no BigCommerce API token configured for store {store_hash}")

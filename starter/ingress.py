@@ -17,9 +17,12 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from temporalio.client import Client
 
-from connectors.bigcommerce.signature import verify_webhook
+from connectors import sap_commerce, sfcc
+from connectors.bigcommerce.signature import peek_store_hash, verify_webhook
 from connectors.bigcommerce.webhooks import parse_webhook
 from connectors.errors import WebhookAuthError, WebhookPayloadError
+from connectors.webhook import ParsedWebhook
+from domain.events import Platform
 from domain.settings import Settings
 from starter import callbacks, preferences_api
 from starter.journeys import deliver_event
@@ -80,7 +83,9 @@ def create_app(
     )
     async def bigcommerce_webhook(request: Request) -> Any:
         body = await request.body()
-        secret = settings.bigcommerce_client_secret
+        store_hash = peek_store_hash(body)
+        config = settings.store_config(Platform.BIGCOMMERCE, store_hash) if store_hash else None
+        secret = (config.webhook_secret if config else None) or settings.bigcommerce_client_secret
         header_secret = settings.bigcommerce_header_secret
         try:
             verify_webhook(
@@ -96,23 +101,77 @@ def create_app(
             parsed = parse_webhook(body)
         except WebhookPayloadError as exc:
             return _error(400, str(exc))
-        if parsed.ignored:
-            return JSONResponse({"status": "ignored", "reason": parsed.ignored}, status_code=200)
+        return await _accept(request, settings, parsed)
 
-        client: Client = request.app.state.client
-        workflow_ids: list[str] = []
+    @app.post(
+        "/webhooks/sfcc",
+        status_code=202,
+        responses={200: {"description": "ignored event type"}, 400: {}, 401: {}, 503: {}},
+    )
+    async def sfcc_webhook(request: Request) -> Any:
+        """The SFCC envelope (connectors/sfcc/envelope.schema.json) or an Order Management platform
+        event, HMAC-signed with the site's secret."""
+        body = await request.body()
+        site = sfcc.peek_site_id(body)
+        config = settings.store_config(Platform.SFCC, site) if site else None
+        secret = (config.webhook_secret if config else None) or settings.sfcc_webhook_secret
         try:
-            for event in parsed.events:
-                delivered = await asyncio.wait_for(
-                    deliver_event(client, settings, event), SIGNAL_DEADLINE_SECONDS
-                )
-                if delivered is not None:
-                    workflow_ids.append(delivered)
-        except Exception as exc:  # any failure to reach Temporal: the platform must retry
-            log.warning("Temporal did not accept %s: %s", parsed.scope, exc)
-            return _error(
-                503, "workflow engine unavailable; retry later", **{"Retry-After": RETRY_AFTER_SECONDS}
+            sfcc.verify_webhook(request.headers, body, secret=secret.get_secret_value() if secret else None)
+        except WebhookAuthError as exc:
+            return _error(401, str(exc))
+        try:
+            parsed = sfcc.parse_webhook(body)
+        except WebhookPayloadError as exc:
+            return _error(400, str(exc))
+        return await _accept(request, settings, parsed)
+
+    @app.post(
+        "/webhooks/sap-commerce",
+        status_code=202,
+        responses={200: {"description": "ignored item type"}, 400: {}, 401: {}, 503: {}},
+    )
+    async def sap_commerce_webhook(request: Request) -> Any:
+        """The integration-object JSON `webhookservices` posts, with the consumed destination's
+        Basic credentials or bearer token."""
+        body = await request.body()
+        params = dict(request.query_params)
+        site = sap_commerce.peek_site(body, params)
+        config = settings.store_config(Platform.SAP_COMMERCE, site) if site else None
+        user = (config.webhook_user if config else None) or settings.sap_webhook_user
+        password = (config.webhook_password if config else None) or settings.sap_webhook_password
+        token = (config.webhook_token if config else None) or settings.sap_webhook_token
+        try:
+            sap_commerce.verify_request(
+                request.headers,
+                user=user,
+                password=password.get_secret_value() if password else None,
+                bearer_token=token.get_secret_value() if token else None,
             )
-        return JSONResponse({"status": "accepted", "workflow_ids": workflow_ids}, status_code=202)
+        except WebhookAuthError as exc:
+            return _error(401, str(exc))
+        try:
+            parsed = sap_commerce.parse_webhook(body, params)
+        except WebhookPayloadError as exc:
+            return _error(400, str(exc))
+        return await _accept(request, settings, parsed)
 
     return app
+
+
+async def _accept(request: Request, settings: Settings, parsed: ParsedWebhook) -> JSONResponse:
+    """Signal every event of one webhook; 202 only once Temporal accepted them all, 503 otherwise."""
+    if parsed.ignored:
+        return JSONResponse({"status": "ignored", "reason": parsed.ignored}, status_code=200)
+    client: Client = request.app.state.client
+    workflow_ids: list[str] = []
+    try:
+        for event in parsed.events:
+            delivered = await asyncio.wait_for(
+                deliver_event(client, settings, event), SIGNAL_DEADLINE_SECONDS
+            )
+            if delivered is not None:
+                workflow_ids.append(delivered)
+    except Exception as exc:  # any failure to reach Temporal: the platform must retry
+        log.warning("Temporal did not accept %s: %s", parsed.scope, exc)
+        return _error(503, "workflow engine unavailable; retry later", **{"Retry-After": RETRY_AFTER_SECONDS})
+    return JSONResponse({"status": "accepted", "workflow_ids": workflow_ids}, status_code=202)

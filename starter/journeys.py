@@ -14,7 +14,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.events import CommerceEvent, EventType
-from domain.notifications import Channel, Recipient
+from domain.notifications import Channel, DeliveryPolicy, Recipient
 from domain.policies import CartPolicy, CasePolicy, OrderPolicy, PickupPolicy, ReviewPolicy
 from domain.settings import Settings
 from workflows.abandoned_cart import AbandonedCart, AbandonedCartInput
@@ -24,15 +24,29 @@ from workflows.service_case import ServiceCase, ServiceCaseInput
 SIGNAL_RPC_TIMEOUT = timedelta(seconds=5)
 
 
+def delivery_policy(settings: Settings) -> DeliveryPolicy:
+    """The store's identity and defaults for every message of a journey (`settings.for_store`)."""
+    return DeliveryPolicy(
+        marketing_cap=settings.marketing_cap,
+        store_time_zone=settings.store_time_zone,
+        default_region=settings.default_region,
+        default_locale=settings.default_locale,
+        from_name=settings.opentext_from_name,
+        opentext_account=settings.opentext_account,
+    )
+
+
 def order_policy(settings: Settings) -> OrderPolicy:
     ops_channels = [Channel.EMAIL, Channel.SMS] if settings.ops_phone else [Channel.EMAIL]
     team_channels = [Channel.SMS, Channel.EMAIL] if settings.store_team_phone else [Channel.EMAIL]
     policy = OrderPolicy(
+        delivery=delivery_policy(settings),
         high_value_threshold=Decimal(str(settings.high_value_threshold)),
         ship_sla=timedelta(hours=settings.ship_sla_hours),
         ops_team=Recipient(name="Operations", email=settings.ops_email, phone=settings.ops_phone),
         ops_channels=ops_channels,
         pickup=PickupPolicy(
+            delivery=delivery_policy(settings),
             location=settings.pickup_location,
             cancel_on_expiry=settings.pickup_cancel_on_expiry,
             store_team=Recipient(
@@ -41,6 +55,7 @@ def order_policy(settings: Settings) -> OrderPolicy:
             store_team_channels=team_channels,
         ),
         review=ReviewPolicy(
+            delivery=delivery_policy(settings),
             store_url=settings.store_url,
             default_delay=timedelta(days=settings.review_delay_days),
             reminder_after=timedelta(days=settings.review_reminder_days),
@@ -51,7 +66,9 @@ def order_policy(settings: Settings) -> OrderPolicy:
 
 def cart_policy(settings: Settings) -> CartPolicy:
     code = settings.cart_incentive_code
-    policy = CartPolicy(incentive_enabled=code is not None, incentive_code=code)
+    policy = CartPolicy(
+        delivery=delivery_policy(settings), incentive_enabled=code is not None, incentive_code=code
+    )
     return policy.scaled(settings.time_scale)
 
 
@@ -60,7 +77,7 @@ async def deliver_event(client: Client, settings: Settings, event: CommerceEvent
     the workflow id, or None when the event concerns no running journey (a cart nobody abandoned).
     Raises whatever Temporal raises when it cannot accept the signal: the caller answers 503."""
     workflow_id = event.workflow_id()
-    start = _journey_start(settings, event)
+    start = _journey_start(settings.for_store(event.platform, event.store), event)
     if start is None:
         return await _signal_if_running(client, workflow_id, event)
     run, arg = start
@@ -100,7 +117,10 @@ def _journey_start(settings: Settings, event: CommerceEvent) -> tuple[Any, BaseM
 
 
 def case_policy(settings: Settings) -> CasePolicy:
-    policy = CasePolicy(service_team=Recipient(name="Service team", email=settings.service_team_email))
+    policy = CasePolicy(
+        delivery=delivery_policy(settings),
+        service_team=Recipient(name="Service team", email=settings.service_team_email),
+    )
     return policy.scaled(settings.time_scale)
 
 

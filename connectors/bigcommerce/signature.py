@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+import json
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
@@ -118,3 +119,15 @@ def _verify_signature(headers: dict[str, str], body: bytes, client_secret: str, 
         if hmac.compare_digest(expected_bytes, candidate):
             return
     raise WebhookAuthError("signature does not match")
+
+
+def peek_store_hash(body: bytes) -> str | None:
+    """The store hash a webhook claims (`producer: stores/{hash}`), to pick that store's secret before
+    verifying. Unverified until the signature checks out; None when the body does not say."""
+    try:
+        producer = json.loads(body).get("producer")
+    except (ValueError, AttributeError):
+        return None
+    if isinstance(producer, str) and producer.startswith("stores/"):
+        return producer.removeprefix("stores/") or None
+    return None

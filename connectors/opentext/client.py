@@ -17,6 +17,7 @@ from connectors.opentext.auth import PROVIDER, TokenProvider, error_kind
 from connectors.opentext.payloads import PushMessage, email_body, push_request, sms_body
 from domain.notifications import Channel
 from domain.settings import Settings
+from domain.store_config import OpenTextAccount
 
 SUBMIT_ID_HEADER = "X-MRA-SubmitId"
 
@@ -35,17 +36,34 @@ class OpenTextClient:
     @classmethod
     def from_settings(cls, http: httpx.AsyncClient, settings: Settings) -> OpenTextClient:
         """Basic auth when `TIDINGS_OPENTEXT_USERNAME` is set, else OAuth client credentials."""
-        if settings.opentext_username:
-            password = settings.opentext_password.get_secret_value() if settings.opentext_password else ""
-            tokens = TokenProvider(http, username=settings.opentext_username, password=password)
-        else:
-            tokens = TokenProvider(
-                http,
+        return cls.from_account(
+            http,
+            OpenTextAccount(
+                base_url=settings.opentext_base_url,
                 token_url=settings.opentext_token_url,
                 client_id=settings.opentext_client_id,
-                client_secret=settings.opentext_client_secret.get_secret_value(),
+                client_secret=settings.opentext_client_secret,
+                username=settings.opentext_username,
+                password=settings.opentext_password,
+            ),
+        )
+
+    @classmethod
+    def from_account(cls, http: httpx.AsyncClient, account: OpenTextAccount) -> OpenTextClient:
+        """One OpenText account (a store's own, from the stores file, or the global one)."""
+        if account.username:
+            password = account.password.get_secret_value() if account.password else ""
+            tokens = TokenProvider(http, username=account.username, password=password)
+        else:
+            if not account.token_url or not account.client_id or account.client_secret is None:
+                raise ValueError("an OpenText account needs username/password or token_url/client_id/secret")
+            tokens = TokenProvider(
+                http,
+                token_url=account.token_url,
+                client_id=account.client_id,
+                client_secret=account.client_secret.get_secret_value(),
             )
-        return cls(http, settings.opentext_base_url, tokens)
+        return cls(http, account.base_url, tokens)
 
     async def send_sms(self, to: str, text: str, key: str) -> str:
         """Submit one SMS; returns OpenText's job id."""
