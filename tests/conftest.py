@@ -28,6 +28,9 @@ WEBHOOK_SECRET = "test-client-secret"
 CALLBACK_SECRET = "test-callback-secret"
 API_TOKEN = "test-api-token"
 DESK_SECRET = "test-service-desk-secret"
+SFCC_SECRET = "test-sfcc-secret"
+SAP_USER = "tidings-webhooks"
+SAP_PASSWORD = "test-sap-password"
 
 
 def free_port() -> int:
@@ -94,6 +97,13 @@ def settings(tmp_path_factory: pytest.TempPathFactory, sandbox_port: int, ingres
         opentext_token_url=f"http://127.0.0.1:{sandbox_port}/tenants/tidings/oauth2/token",
         bigcommerce_api_url=f"http://127.0.0.1:{sandbox_port}",
         bigcommerce_client_secret=WEBHOOK_SECRET,  # type: ignore[arg-type]
+        sfcc_webhook_secret=SFCC_SECRET,  # type: ignore[arg-type]
+        sfcc_api_url=f"http://127.0.0.1:{sandbox_port}",
+        sfcc_token_url=f"http://127.0.0.1:{sandbox_port}/sfcc/oauth2/access_token",
+        sfcc_service_cloud_url=f"http://127.0.0.1:{sandbox_port}",
+        sap_webhook_user=SAP_USER,
+        sap_webhook_password=SAP_PASSWORD,  # type: ignore[arg-type]
+        sap_api_url=f"http://127.0.0.1:{sandbox_port}",
         opentext_callback_secret=CALLBACK_SECRET,  # type: ignore[arg-type]
         api_token=API_TOKEN,  # type: ignore[arg-type]
         service_desk_url=f"http://127.0.0.1:{sandbox_port}/sandbox/service-desk",
