@@ -57,7 +57,7 @@ class HydrationActivities:
 
     @activity.defn(name="hydrate_cart")
     async def hydrate_cart(self, ref: CartRef) -> CartSnapshot:
-        """The cart as it is now. A cart the platform no longer has raises `BigCommerceNotFound`."""
+        """The cart as it is now. A cart the platform no longer has raises an error of type `NotFound`."""
         return await on_platform(
             self.platforms, ref.platform, lambda p: p.fetch_cart_snapshot(ref.store, ref.cart_id)
         )

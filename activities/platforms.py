@@ -12,6 +12,8 @@ from domain.events import Platform
 
 T = TypeVar("T")
 
+NOT_FOUND = "NotFound"  # the ApplicationError type of "the platform has no such thing"
+
 PlatformClients = Mapping[Platform, CommercePlatformClient]
 
 
@@ -26,4 +28,6 @@ async def on_platform(
     try:
         return await use(client)
     except ProviderError as exc:
+        if exc.kind == "not_found" or exc.kind.endswith("NotFound"):
+            exc.kind = NOT_FOUND  # one type for every platform: workflows branch on it
         raise to_application_error(exc) from exc

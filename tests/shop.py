@@ -14,10 +14,15 @@ import httpx
 
 from connectors.bigcommerce.simulate import (
     cart_webhook,
+    customer_webhook,
+    inventory_webhook,
+    message_webhook,
     order_webhook,
+    product_updated_webhook,
     refund_webhook,
     shipment_webhook,
     signed_headers,
+    transaction_webhook,
 )
 from domain.events import order_workflow_id
 
@@ -58,8 +63,10 @@ class Shop:
         phone: str | None = "+14155550101",
         customer_id: int = 7,
         product_id: int | None = None,
+        shipping_method: str | None = None,
     ) -> None:
-        body = {
+        """`shipping_method` (e.g. "Pickup In Store") adds a shipping address carrying it."""
+        body: dict[str, Any] = {
             "id": order_id,
             "customer_id": customer_id,
             "status_id": status,
@@ -82,6 +89,18 @@ class Shop:
                 }
             ],
         }
+        if shipping_method is not None:
+            body["shipping_addresses"] = [
+                {
+                    "id": 1,
+                    "order_id": order_id,
+                    "first_name": "Ada",
+                    "last_name": "Lovelace",
+                    "city": "Austin",
+                    "country_iso2": "US",
+                    "shipping_method": shipping_method,
+                }
+            ]
         r = await self.http.put(
             f"{self.sandbox}/sandbox/bigcommerce/{self.store}/orders/{order_id}", json=body
         )
@@ -236,3 +255,103 @@ class Shop:
         r = await self.http.get(f"{self.sandbox}/sandbox/messages")
         r.raise_for_status()
         return [m for m in r.json() if (m.get("reference") or "").startswith(prefix)]
+
+    # ---- orders as the sandbox holds them ---------------------------------------------------------
+
+    async def order(self, order_id: int) -> dict[str, Any] | None:
+        """The V2 order as the store holds it now; None when it was never seeded."""
+        r = await self.http.get(
+            f"{self.sandbox}/stores/{self.store}/v2/orders/{order_id}", headers={"X-Auth-Token": "t"}
+        )
+        if r.status_code == 404:
+            return None
+        r.raise_for_status()
+        order: dict[str, Any] = r.json()
+        return order
+
+    async def staff_notes(self, order_id: int) -> list[str]:
+        """The order's staff notes, one line each, oldest first."""
+        order = await self.order(order_id)
+        notes = (order or {}).get("staff_notes") or ""
+        return [line for line in str(notes).splitlines() if line.strip()]
+
+    async def message(self, order_id: int, message_id: int = 1) -> httpx.Response:
+        """The customer wrote to the store about the order (it opens the order's service case)."""
+        return await self.post(message_webhook(self.store, order_id, message_id))
+
+    # ---- catalog stock and price, customers, payments ----------------------------------------------
+
+    async def seed_stock(
+        self,
+        product_id: int,
+        available: int,
+        *,
+        name: str = "Trail Shoes",
+        price: str = "129.00",
+        tracked: bool = True,
+    ) -> None:
+        """A catalog product with its stock (`inventory_tracking` "product", or "none" when not
+        `tracked`) and price; replaces any product seeded under this id."""
+        r = await self.http.put(
+            f"{self.sandbox}/sandbox/bigcommerce/{self.store}/products/{product_id}",
+            json={
+                "id": product_id,
+                "name": name,
+                "sku": f"P-{product_id}",
+                "price": float(price),
+                "inventory_tracking": "product" if tracked else "none",
+                "inventory_level": available,
+                "custom_url": {"url": f"/p-{product_id}/"},
+            },
+        )
+        r.raise_for_status()
+
+    async def update_product(self, product_id: int, **changes: Any) -> None:
+        """Change the product as a merchant's tool would (`PUT /v3/catalog/products/{id}`)."""
+        r = await self.http.put(
+            f"{self.sandbox}/stores/{self.store}/v3/catalog/products/{product_id}",
+            json=changes,
+            headers={"X-Auth-Token": "t"},
+        )
+        r.raise_for_status()
+
+    async def stock_changed(self, product_id: int, available: int) -> httpx.Response:
+        """The merchant sets the stock level; BigCommerce says so with an absolute inventory webhook."""
+        await self.update_product(product_id, inventory_level=available)
+        return await self.post(inventory_webhook(self.store, product_id, available))
+
+    async def sold(self, product_id: int, quantity: int = 1) -> httpx.Response:
+        """An order takes `quantity` off the stock; the webhook only says by how much."""
+        product = await self.http.get(
+            f"{self.sandbox}/stores/{self.store}/v3/catalog/products/{product_id}",
+            headers={"X-Auth-Token": "t"},
+        )
+        product.raise_for_status()
+        level = int(product.json()["data"]["inventory_level"])
+        await self.update_product(product_id, inventory_level=max(0, level - quantity))
+        return await self.post(
+            inventory_webhook(
+                self.store,
+                product_id,
+                -quantity,
+                method="relative",
+                scope="store/product/inventory/order/updated",
+            )
+        )
+
+    async def price_changed(self, product_id: int, price: str, sale_price: str = "0") -> httpx.Response:
+        """The merchant changes the price; BigCommerce's product webhook says only that it changed."""
+        await self.update_product(product_id, price=float(price), sale_price=float(sale_price))
+        return await self.post(product_updated_webhook(self.store, product_id))
+
+    async def customer_event(self, scope: str, customer_id: int) -> httpx.Response:
+        """A `store/customer/...` webhook (`connectors.bigcommerce.simulate.CUSTOMER_SCOPES`)."""
+        return await self.post(customer_webhook(self.store, scope, customer_id))
+
+    async def payment_failed(
+        self, order_id: int, code: str = "2001", message: str = "Insufficient Funds"
+    ) -> httpx.Response:
+        """The payment gateway refused a capture on the order."""
+        return await self.post(
+            transaction_webhook(self.store, order_id, status="error", code=code, message=message)
+        )

@@ -245,8 +245,9 @@ def test_cart_data_must_be_an_object() -> None:
 @pytest.mark.parametrize(
     ("scope", "data"),
     [
-        ("store/cart/lineItem/created", {"type": "cart_line_item", "id": "7", "cartId": CART_ID}),
-        ("store/product/updated", {"type": "product", "id": 205}),
+        ("store/category/created", {"type": "category", "id": 42}),
+        ("store/sku/created", {"type": "sku", "id": 461, "sku": {"product_id": 206, "variant_id": 509}}),
+        ("store/customer/address/deleted", {"type": "customer", "id": 60, "address": {"customer_id": 32}}),
     ],
 )
 def test_unhandled_scope_is_ignored(scope: str, data: dict[str, Any]) -> None:
@@ -254,6 +255,13 @@ def test_unhandled_scope_is_ignored(scope: str, data: dict[str, Any]) -> None:
     assert parsed.scope == scope
     assert parsed.events == []
     assert parsed.ignored == f"scope {scope} is not handled"
+
+
+def test_cart_line_items_are_ignored_because_the_cart_update_covers_them() -> None:
+    scope = "store/cart/lineItem/created"
+    parsed = parse(envelope(scope, {"type": "cart_line_item", "id": "7", "cartId": CART_ID}))
+    assert parsed.events == []
+    assert parsed.ignored is not None and "store/cart/updated" in parsed.ignored
 
 
 def test_hash_is_the_dedupe_key_and_repeats_with_the_event() -> None:

@@ -1,17 +1,25 @@
-"""BigCommerce REST reads (and the few writes) that hydration and callbacks need.
+"""BigCommerce REST reads (and the few writes) that hydration and callbacks need: BigCommerce's
+implementation of `connectors.platform.CommercePlatformClient`.
 
 Webhooks are thin, so everything a message needs is read here and mapped onto `OrderSnapshot`,
-`CartSnapshot` and `ProductInfo`. Writes go to the V2 order: its status and the staff notes, which
-are appended to (never overwritten). The `httpx.AsyncClient` is shared per worker and passed in;
-so is the per-store token lookup.
+`CartSnapshot` and `ProductInfo`; stock and recent purchases are read for the product journeys.
+Writes go to the V2 order: its status and the staff notes, which are appended to (never
+overwritten). The `httpx.AsyncClient` is shared per worker and passed in; so is the per-store token
+lookup.
+
+The "sku" Tidings keys product journeys by is, for BigCommerce, the product id as a string: the
+inventory and product webhooks carry product ids, not SKU codes (see `webhooks.py`).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from email.utils import format_datetime
 from typing import Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import httpx
 from pydantic import ValidationError
@@ -23,15 +31,20 @@ from connectors.bigcommerce.shapes import (
     BcCatalogProduct,
     BcCategory,
     BcCustomer,
+    BcOrderLineRef,
+    BcOrderSummary,
+    BcProductStock,
     BcRedirectUrls,
     BcWire,
     cart_snapshot,
+    id_or_none,
     invalid,
     order_snapshot,
     product_info,
 )
 from connectors.bigcommerce.status_map import STATUS_NAMES
 from connectors.errors import ProviderError, raise_for_provider_status, transport_error
+from domain.events import Platform
 from domain.notifications import (
     CartSnapshot,
     OrderSnapshot,
@@ -45,6 +58,10 @@ MAX_PAGES = 40  # a guard against a server that ignores `page`: 10 000 lines is 
 ID_FILTER_CHUNK = 50
 CART_INCLUDE = "redirect_urls,line_items.physical_items.options"
 PRODUCT_INCLUDE = "custom_fields,primary_image"
+CANCELLED = 5
+# Orders that were never a purchase: checkout abandoned before payment, cancelled, payment declined.
+NOT_PURCHASED = frozenset({0, CANCELLED, 6})
+ORDER_READS_AT_ONCE = 4  # order-product reads in flight for `purchased_since`: gentle on the rate limit
 
 
 _WireModel = TypeVar("_WireModel", bound=BcWire)
@@ -53,6 +70,8 @@ _WireModel = TypeVar("_WireModel", bound=BcWire)
 class BigCommerceClient:
     """Reads orders, carts, customers and catalog products from a store's V2/V3 REST API with its
     `X-Auth-Token`, and writes order status and staff notes."""
+
+    platform: Platform = Platform.BIGCOMMERCE
 
     def __init__(self, http: httpx.AsyncClient, api_url: str, token_for: Callable[[str], str]) -> None:
         self._http = http
@@ -156,6 +175,96 @@ class BigCommerceClient:
                 names[str(category.id)] = category.name
         return [product_info(products[i], names) for i in wanted if i in products]
 
+    async def get_product(self, store_hash: str, product_id: str) -> dict[str, Any]:
+        """The V3 catalog product's `data` object. A product the catalog does not have raises a
+        permanent `ProviderError` of kind `not_found`."""
+        try:
+            body = await self._request("GET", store_hash, f"/v3/catalog/products/{_segment(product_id)}")
+        except ProviderError as exc:
+            if exc.status != 404:
+                raise
+            raise ProviderError(
+                f"BigCommerce store {store_hash} has no product {product_id}",
+                provider=PROVIDER,
+                kind="not_found",
+                transient=False,
+                status=404,
+            ) from exc
+        return _data_object(body, "product")
+
+    async def fetch_stock(self, store_hash: str, sku: str) -> int | None:
+        """The product's `inventory_level`; None when the store does not track its stock
+        (`inventory_tracking` "none"). `sku` is the product id as a string: the key BigCommerce's
+        inventory webhooks give us. For a product tracked by variant, BigCommerce's product-level
+        `inventory_level` is the sum of its variants'."""
+        product = _parse(BcProductStock, await self.get_product(store_hash, sku), "product")
+        if product.inventory_tracking == "none":
+            return None
+        return product.inventory_level
+
+    async def fetch_price(self, store_hash: str, sku: str) -> Decimal:
+        """What a shopper pays for the product now (`sku` is the product id, as for `fetch_stock`):
+        the catalog's `calculated_price` when given, else the sale price when one is set, else the
+        price. Not part of `CommercePlatformClient` yet; `store/product/updated` carries no price."""
+        product = _parse(BcProductStock, await self.get_product(store_hash, sku), "product")
+        return product.current_price()
+
+    async def purchased_since(
+        self, store_hash: str, sku: str, customer_ids: list[str], since: datetime
+    ) -> list[str]:
+        """Those of `customer_ids` (in their order) with an order created at or after `since` that
+        contains product `sku` (the product id). Incomplete, cancelled and declined orders do not
+        count. One paged listing of the store's orders since then (`min_date_created`), then the
+        products of the watchers' orders, until each watcher is found or has no order left."""
+        product_id = str(sku).strip()
+        wanted = list(dict.fromkeys(c for c in (str(i).strip() for i in customer_ids) if c not in ("", "0")))
+        if not product_id or not wanted:
+            return []
+        watchers = set(wanted)
+        listed = await self._list(store_hash, "/v2/orders", {"min_date_created": _rfc2822(since)})
+        orders: dict[str, list[str]] = {}
+        for raw in listed:
+            order = _parse(BcOrderSummary, raw, "order")
+            customer = str(order.customer_id)
+            if customer in watchers and order.status_id not in NOT_PURCHASED:
+                orders.setdefault(customer, []).append(str(order.id))
+
+        gate = asyncio.Semaphore(ORDER_READS_AT_ONCE)
+
+        async def bought(order_ids: list[str]) -> bool:
+            for order_id in order_ids:
+                async with gate:
+                    lines = await self.get_order_products(store_hash, order_id)
+                refs = (_parse(BcOrderLineRef, line, "order product") for line in lines)
+                if any(id_or_none(ref.product_id) == product_id for ref in refs):
+                    return True
+            return False
+
+        checks = {customer: asyncio.ensure_future(bought(ids)) for customer, ids in orders.items()}
+        await _together(list(checks.values()))
+        return [customer for customer in wanted if customer in checks and checks[customer].result()]
+
+    # ---- writes (callbacks) ----------------------------------------------------------------------
+
+    async def add_order_note(self, store_hash: str, order_id: str, note: str) -> None:
+        """A staff note on the order (see `update_staff_notes`)."""
+        await self.update_staff_notes(store_hash, order_id, note)
+
+    async def add_case_comment(self, store_hash: str, case_id: str, order_id: str | None, text: str) -> str:
+        """BigCommerce has no case object: the comment becomes a staff note on the case's order,
+        prefixed with the case id so the merchant's team sees which conversation it belongs to.
+        Idempotent like every staff note. Returns where it went, for the journey's timeline."""
+        if not order_id:
+            return "no order to note on"
+        await self.update_staff_notes(store_hash, order_id, f"Tidings case {case_id}: {text}")
+        return f"staff note on order {order_id}"
+
+    async def cancel_and_restock(self, store_hash: str, order_id: str, note: str) -> None:
+        """Status 5 Cancelled with `note` appended to the staff notes, in one write. BigCommerce
+        returns the items to stock itself when an order is cancelled (its inventory settings decide,
+        on by default). Repeating it changes nothing more."""
+        await self.update_order_status(store_hash, order_id, CANCELLED, note)
+
     async def update_order_status(
         self, store_hash: str, order_id: str, status_id: int, staff_note: str | None = None
     ) -> None:
@@ -209,10 +318,14 @@ class BigCommerceClient:
             items.extend(data)
         return items
 
-    async def _list(self, store_hash: str, path: str) -> list[dict[str, Any]]:
+    async def _list(
+        self, store_hash: str, path: str, query: Mapping[str, str] | None = None
+    ) -> list[dict[str, Any]]:
+        """Every item of a V2 collection, page by page (`query` are its filters)."""
         items: list[dict[str, Any]] = []
         for page in range(1, MAX_PAGES + 1):
-            body = await self._request("GET", store_hash, f"{path}?limit={PAGE_SIZE}&page={page}")
+            params = {**(query or {}), "limit": str(PAGE_SIZE), "page": str(page)}
+            body = await self._request("GET", store_hash, f"{path}?{urlencode(params, quote_via=quote)}")
             if body is None:  # 204 No Content: BigCommerce's empty list (or the page after the last)
                 break
             if not isinstance(body, list) or not all(isinstance(item, dict) for item in body):
@@ -266,6 +379,12 @@ async def _together(tasks: Sequence[asyncio.Future[Any]]) -> None:
 def _segment(value: str) -> str:
     # Ids come from webhooks: never let one change the path.
     return quote(str(value), safe="")
+
+
+def _rfc2822(moment: datetime) -> str:
+    # V2 filters take RFC 2822 dates; a naive time is taken as UTC (BigCommerce's clock).
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return format_datetime(aware.astimezone(UTC))
 
 
 def _parse(model: type[_WireModel], value: Any, what: str) -> _WireModel:

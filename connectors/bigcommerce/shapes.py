@@ -1,7 +1,7 @@
 """BigCommerce's REST shapes (only the fields we read) and their mapping onto our snapshots.
 
-Kept apart from the HTTP client so the wire format reads in one place: V2 orders, products,
-shipments and addresses; V3 carts, customers and catalog products.
+Kept apart from the HTTP client so the wire format reads in one place: V2 orders (one and listed),
+products, shipments and addresses; V3 carts, customers and catalog products (facts, stock, price).
 """
 
 from __future__ import annotations
@@ -167,6 +167,34 @@ class BcCatalogProduct(BcWire):
 class BcCategory(BcWire):
     id: int | str
     name: str
+
+
+class BcProductStock(BcWire):
+    """A V3 catalog product's stock and price fields (`GET /v3/catalog/products/{id}`)."""
+
+    id: int | str
+    inventory_level: int = 0
+    inventory_tracking: str = "none"  # "none", "product" or "variant"
+    price: Decimal = Decimal(0)
+    sale_price: Decimal = Decimal(0)  # 0 is "no sale price"
+    calculated_price: Decimal | None = None  # after sale price and price rules, when the API gives it
+
+    def current_price(self) -> Decimal:
+        if self.calculated_price is not None:
+            return self.calculated_price
+        return self.sale_price if self.sale_price > 0 else self.price
+
+
+class BcOrderSummary(BcWire):
+    """The fields of a V2 order in a listing (`GET /v2/orders`) that tell whether it was a purchase."""
+
+    id: int
+    customer_id: int = 0  # 0 is a guest checkout
+    status_id: int
+
+
+class BcOrderLineRef(BcWire):
+    product_id: int | str | None = None  # 0 for a custom product that is not in the catalog
 
 
 def id_or_none(value: int | str | None) -> str | None:

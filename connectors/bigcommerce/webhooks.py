@@ -2,13 +2,35 @@
 
 BigCommerce payloads are thin (ids and, for status changes, the status ids): the details are
 read later by hydration through the REST API. Authenticity is checked before this, in
-`signature.py`.
+`signature.py`. What each scope becomes:
 
-Order and shipment scopes become events with an `OrderPayload`; the cart scopes
-(`store/cart/created|updated|abandoned|converted|deleted`, `data.id` = the cart's UUID, converted
-also `orderId`) become events with a `CartPayload`. A customer's order message
-(`store/order/message/created`) opens the order's service case; a refund is also told to that case.
-Other scopes (e.g. `store/cart/lineItem/*`) are ignored.
+- order and shipment scopes: an `OrderPayload`; a customer's order message
+  (`store/order/message/created`) opens the order's service case; a refund is also told to that case.
+- `store/cart/created|updated|abandoned|converted|deleted` (`data.id` = the cart's UUID, converted
+  also `orderId`): a `CartPayload`.
+- `store/product/inventory/updated`, `store/product/inventory/order/updated` and the `store/sku/...`
+  twins (`data.inventory {product_id, variant_id?, method, value}`): INVENTORY_CHANGED. Products are
+  keyed by product id (`ProductPayload.sku` = the product id as a string), because that is all the
+  webhooks name. `available` is the value only for a product-level "absolute" update; a "relative"
+  value is a change by so many units, and a variant's level is not the product's, so for those the
+  product journey reads the stock (`BigCommerceClient.fetch_stock`).
+- `store/product/updated`: PRICE_CHANGED with no price (the journey reads it). BigCommerce fires it
+  for any change to the product, so most of these are not price changes; the journey compares. When
+  the payload lists the changed `properties` (channel-locale overrides) and none is a price, it is
+  ignored.
+- `store/customer/created` ACCOUNT_REGISTERED, `store/customer/updated` PROFILE_CHANGED,
+  `store/customer/address/created|updated` ADDRESS_CHANGED, and
+  `store/customer/payment/instrument/default/updated` SECURITY_CHANGED (a different card is now
+  charged by default: the account holder should hear of it, like a password change).
+  BigCommerce has no webhook for password resets or expiring payment methods, so PASSWORD_RESET and
+  PAYMENT_METHOD_EXPIRING never come from here. `store/customer/deleted` is ignored.
+- `store/order/transaction/created|updated` whose `transaction_status` (or `result.type`) says it
+  failed: an OPS_ALERT of kind PAYMENT_GATEWAY_ERROR about the order. The payload does not name the
+  gateway, so the alert key is the kind's (one digest per store); successful ones are ignored.
+- Ignored, with the reason in the answer: `store/cart/lineItem/*` (the cart's own `updated` covers
+  it), `store/hook/deliveryException` (about our endpoint, not a shopper), and every other scope.
+  BigCommerce sends no wishlist webhooks: back-in-stock and price-drop watches come in through the
+  subscriptions API instead.
 """
 
 from __future__ import annotations
@@ -17,8 +39,9 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     AliasChoices,
@@ -35,13 +58,18 @@ from connectors.bigcommerce.status_map import STATUS_NAMES, stage_for_status
 from connectors.errors import WebhookPayloadError
 from connectors.webhook import ParsedWebhook
 from domain.events import (
+    AccountPayload,
+    AlertKind,
+    AlertPayload,
     CartPayload,
     CaseKind,
     CasePayload,
     CommerceEvent,
+    CustomerRef,
     EventType,
     OrderPayload,
     Platform,
+    ProductPayload,
 )
 
 _STORE_HASH = re.compile(r"[A-Za-z0-9_-]+")  # it goes into workflow ids and API paths
@@ -58,7 +86,18 @@ def _as_id(value: object) -> str:
 
 _Id = Annotated[str, BeforeValidator(_as_id)]
 _Model = TypeVar("_Model", bound=BaseModel)
-_Handler = Callable[[dict[str, Any]], tuple[EventType, OrderPayload | CartPayload | CasePayload]]
+_Payload = OrderPayload | CartPayload | CasePayload | ProductPayload | AccountPayload | AlertPayload
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    type: EventType
+    payload: _Payload
+    extra: dict[str, Any] = field(default_factory=dict)  # what else the webhook said, for the timeline
+
+
+# A handler parses `data` into one event, or says in a sentence why the webhook is ignored.
+_Handler = Callable[[dict[str, Any]], _Parsed | str]
 
 
 class _Wire(BaseModel):
@@ -117,6 +156,50 @@ class _ConvertedCartData(_CartData):
     order_id: _Id | None = Field(default=None, validation_alias=AliasChoices("orderId", "order_id"))
 
 
+class _Inventory(_Wire):
+    product_id: _Id
+    method: Literal["absolute", "relative"]  # absolute: set by API / control panel; relative: by an order
+    value: StrictInt  # the new level (absolute) or the change in units (relative, may be negative)
+    variant_id: _Id | None = None  # SKU scopes
+
+
+class _InventoryData(_Wire):
+    id: _Id  # the product (product scopes) or the SKU (SKU scopes)
+    inventory: _Inventory
+
+
+class _ProductData(_Wire):
+    id: _Id
+    properties: list[str] | None = None  # the changed fields, sent for channel-locale overrides only
+
+
+class _CustomerData(_Wire):
+    id: _Id  # the customer
+
+
+class _AddressOwner(_Wire):
+    customer_id: _Id
+
+
+class _AddressData(_Wire):
+    id: _Id  # the address
+    address: _AddressOwner
+
+
+class _TransactionResult(_Wire):
+    code: str | int | None = None
+    message: str | None = None
+    type: str | None = None
+
+
+class _TransactionData(_Wire):
+    order_id: _Id  # an integer in older payloads, a string in newer ones
+    transaction_id: _Id | None = None
+    transaction_status: str | None = None  # e.g. "complete"; older payloads leave it out
+    transaction_type: str | None = None  # e.g. "capture"
+    result: Annotated[_TransactionResult | None, BeforeValidator(lambda v: v or None)] = None
+
+
 def parse_webhook(body: bytes) -> ParsedWebhook:
     """Parse a raw webhook body; raise `WebhookPayloadError` naming the problem if malformed."""
     try:
@@ -130,21 +213,31 @@ def parse_webhook(body: bytes) -> ParsedWebhook:
 
     handler = _HANDLERS.get(envelope.scope)
     if handler is None:
+        reason = next((why for prefix, why in _IGNORED_PREFIXES if envelope.scope.startswith(prefix)), None)
         return ParsedWebhook(
-            scope=envelope.scope, events=[], ignored=f"scope {envelope.scope} is not handled"
+            scope=envelope.scope, events=[], ignored=reason or f"scope {envelope.scope} is not handled"
         )
-    event_type, payload = handler(envelope.data)
+    outcome = handler(envelope.data)
+    if isinstance(outcome, str):
+        return ParsedWebhook(scope=envelope.scope, events=[], ignored=outcome)
+    event_type, payload = outcome.type, outcome.payload
     event = CommerceEvent(
         event_id=envelope.hash or _fallback_event_id(envelope),
         platform=Platform.BIGCOMMERCE,
         store=store,
         type=event_type,
         occurred_at=datetime.fromtimestamp(envelope.created_at, UTC),
+        customer=CustomerRef(customer_id=payload.customer_id)
+        if isinstance(payload, AccountPayload)
+        else CustomerRef(),
         order=payload if isinstance(payload, OrderPayload) else None,
         cart=payload if isinstance(payload, CartPayload) else None,
         case=payload if isinstance(payload, CasePayload) else None,
+        product=payload if isinstance(payload, ProductPayload) else None,
+        account=payload if isinstance(payload, AccountPayload) else None,
+        alert=payload if isinstance(payload, AlertPayload) else None,
         raw_scope=envelope.scope,
-        extra={"store_id": envelope.store_id} if envelope.store_id else {},
+        extra={**({"store_id": envelope.store_id} if envelope.store_id else {}), **outcome.extra},
     )
     events = [event]
     if event_type is EventType.ORDER_REFUNDED and isinstance(payload, OrderPayload):
@@ -172,10 +265,11 @@ def order_case_id(order_id: str) -> str:
     return f"order-{order_id}"
 
 
-def _message_created(data: dict[str, Any]) -> tuple[EventType, CasePayload]:
+def _message_created(data: dict[str, Any]) -> _Parsed:
     order_id = _validate(_MessageData, data, "data").id
-    return EventType.CASE_OPENED, CasePayload(
-        case_id=order_case_id(order_id), kind=CaseKind.CUSTOMER_MESSAGE, order_id=order_id
+    return _Parsed(
+        EventType.CASE_OPENED,
+        CasePayload(case_id=order_case_id(order_id), kind=CaseKind.CUSTOMER_MESSAGE, order_id=order_id),
     )
 
 
@@ -217,44 +311,128 @@ def _describe(exc: ValidationError, prefix: str) -> str:
 
 def _order(event_type: EventType) -> _Handler:
     # created/updated/archived carry only the order id; stage None lets hydration decide.
-    def handle(data: dict[str, Any]) -> tuple[EventType, OrderPayload]:
-        return event_type, OrderPayload(order_id=_validate(_OrderData, data, "data").id)
+    def handle(data: dict[str, Any]) -> _Parsed:
+        return _Parsed(event_type, OrderPayload(order_id=_validate(_OrderData, data, "data").id))
 
     return handle
 
 
-def _status_updated(data: dict[str, Any]) -> tuple[EventType, OrderPayload]:
+def _status_updated(data: dict[str, Any]) -> _Parsed:
     parsed = _validate(_StatusData, data, "data")
     previous = parsed.status.previous_status_id
     new = parsed.status.new_status_id
-    return EventType.ORDER_STATUS_CHANGED, OrderPayload(
-        order_id=parsed.id,
-        stage=stage_for_status(new),
-        previous_stage=stage_for_status(previous) if previous is not None else None,
-        platform_status=STATUS_NAMES[new],
+    return _Parsed(
+        EventType.ORDER_STATUS_CHANGED,
+        OrderPayload(
+            order_id=parsed.id,
+            stage=stage_for_status(new),
+            previous_stage=stage_for_status(previous) if previous is not None else None,
+            platform_status=STATUS_NAMES[new],
+        ),
     )
 
 
-def _refund_created(data: dict[str, Any]) -> tuple[EventType, OrderPayload]:
+def _refund_created(data: dict[str, Any]) -> _Parsed:
     parsed = _validate(_RefundData, data, "data")
     refund_id = (parsed.refund.refund_id if parsed.refund else None) or parsed.refund_id
-    return EventType.ORDER_REFUNDED, OrderPayload(order_id=parsed.id, refund_id=refund_id)
+    return _Parsed(EventType.ORDER_REFUNDED, OrderPayload(order_id=parsed.id, refund_id=refund_id))
 
 
 def _shipment(event_type: EventType) -> _Handler:
-    def handle(data: dict[str, Any]) -> tuple[EventType, OrderPayload]:
+    def handle(data: dict[str, Any]) -> _Parsed:
         parsed = _validate(_ShipmentData, data, "data")
-        return event_type, OrderPayload(order_id=parsed.order_id, shipment_id=parsed.id)
+        return _Parsed(event_type, OrderPayload(order_id=parsed.order_id, shipment_id=parsed.id))
 
     return handle
 
 
 def _cart(event_type: EventType) -> _Handler:
-    def handle(data: dict[str, Any]) -> tuple[EventType, CartPayload]:
+    def handle(data: dict[str, Any]) -> _Parsed:
         if event_type is EventType.CART_CONVERTED:
             converted = _validate(_ConvertedCartData, data, "data")
-            return event_type, CartPayload(cart_id=converted.id, order_id=converted.order_id)
-        return event_type, CartPayload(cart_id=_validate(_CartData, data, "data").id)
+            return _Parsed(event_type, CartPayload(cart_id=converted.id, order_id=converted.order_id))
+        return _Parsed(event_type, CartPayload(cart_id=_validate(_CartData, data, "data").id))
+
+    return handle
+
+
+def _inventory(*, per_variant: bool) -> _Handler:
+    def handle(data: dict[str, Any]) -> _Parsed:
+        inventory = _validate(_InventoryData, data, "data").inventory
+        # Only a product-level absolute value is the product's stock; see the module docstring.
+        known = inventory.method == "absolute" and not per_variant
+        extra: dict[str, Any] = {"inventory_method": inventory.method, "inventory_value": inventory.value}
+        if inventory.variant_id is not None:
+            extra["variant_id"] = inventory.variant_id
+        product = ProductPayload(
+            sku=inventory.product_id,
+            product_id=inventory.product_id,
+            available=inventory.value if known else None,
+        )
+        return _Parsed(EventType.INVENTORY_CHANGED, product, extra)
+
+    return handle
+
+
+PRICE_PROPERTIES = frozenset({"price", "sale_price", "calculated_price"})
+
+
+def _product_updated(data: dict[str, Any]) -> _Parsed | str:
+    parsed = _validate(_ProductData, data, "data")
+    if parsed.properties and PRICE_PROPERTIES.isdisjoint(parsed.properties):
+        return f"product {parsed.id} changed ({', '.join(parsed.properties)}), not its price"
+    return _Parsed(EventType.PRICE_CHANGED, ProductPayload(sku=parsed.id, product_id=parsed.id))
+
+
+def _customer(event_type: EventType, detail: str | None = None) -> _Handler:
+    def handle(data: dict[str, Any]) -> _Parsed:
+        customer_id = _validate(_CustomerData, data, "data").id
+        return _Parsed(event_type, AccountPayload(customer_id=customer_id, detail=detail))
+
+    return handle
+
+
+def _address(change: str) -> _Handler:
+    def handle(data: dict[str, Any]) -> _Parsed:
+        parsed = _validate(_AddressData, data, "data")
+        return _Parsed(
+            EventType.ADDRESS_CHANGED,
+            AccountPayload(customer_id=parsed.address.customer_id, detail=f"address {parsed.id} {change}"),
+        )
+
+    return handle
+
+
+# Words that mean a transaction failed. BigCommerce documents the fields but not every value, so the
+# list is kept to failure words; anything else ("complete", "pending", …) is not an alert.
+FAILED_TRANSACTION = frozenset({"error", "failed", "failure", "declined", "decline", "rejected"})
+
+
+def _transaction(data: dict[str, Any]) -> _Parsed | str:
+    parsed = _validate(_TransactionData, data, "data")
+    status = (parsed.transaction_status or "").strip().lower()
+    result = parsed.result or _TransactionResult()
+    outcome = (result.type or "").strip().lower()
+    if not status and not outcome:
+        return f"transaction on order {parsed.order_id}: the webhook does not say how it went"
+    if status not in FAILED_TRANSACTION and outcome not in FAILED_TRANSACTION:
+        return f"transaction on order {parsed.order_id} is {status or outcome}, not a failure"
+    what = " ".join(part for part in (parsed.transaction_type, parsed.transaction_status) if part)
+    why = " ".join(str(part) for part in (result.code, result.message) if part not in (None, ""))
+    alert = AlertPayload(
+        kind=AlertKind.PAYMENT_GATEWAY_ERROR,
+        # The payload does not name the gateway: one digest per store (the kind is the default key).
+        key=AlertKind.PAYMENT_GATEWAY_ERROR.value,
+        detail=": ".join(part for part in (what or "transaction failed", why) if part),
+        order_id=parsed.order_id,
+    )
+    extra = {"transaction_id": parsed.transaction_id} if parsed.transaction_id else {}
+    return _Parsed(EventType.OPS_ALERT, alert, extra)
+
+
+def _ignored(reason: str) -> _Handler:
+    def handle(data: dict[str, Any]) -> str:
+        return reason
 
     return handle
 
@@ -273,4 +451,27 @@ _HANDLERS: dict[str, _Handler] = {
     "store/cart/abandoned": _cart(EventType.CART_ABANDONED),
     "store/cart/converted": _cart(EventType.CART_CONVERTED),
     "store/cart/deleted": _cart(EventType.CART_DELETED),
+    "store/product/inventory/updated": _inventory(per_variant=False),
+    "store/product/inventory/order/updated": _inventory(per_variant=False),
+    "store/sku/inventory/updated": _inventory(per_variant=True),
+    "store/sku/inventory/order/updated": _inventory(per_variant=True),
+    "store/product/updated": _product_updated,
+    "store/customer/created": _customer(EventType.ACCOUNT_REGISTERED),
+    "store/customer/updated": _customer(EventType.PROFILE_CHANGED),
+    "store/customer/address/created": _address("created"),
+    "store/customer/address/updated": _address("updated"),
+    "store/customer/payment/instrument/default/updated": _customer(
+        EventType.SECURITY_CHANGED, "default payment method"
+    ),
+    "store/customer/deleted": _ignored("a deleted customer account gets no messages"),
+    "store/order/transaction/created": _transaction,
+    "store/order/transaction/updated": _transaction,
+    "store/hook/deliveryException": _ignored(
+        "a report that BigCommerce could not deliver a webhook to us: it retries by itself, and it is "
+        "about this endpoint, not a shopper"
+    ),
 }
+
+_IGNORED_PREFIXES = (
+    ("store/cart/lineItem/", "cart line item changes also fire store/cart/updated, which is followed"),
+)
