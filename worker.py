@@ -26,6 +26,9 @@ from connectors.opentext.client import OpenTextClient
 from connectors.service_desk import ServiceDeskClient
 from domain.events import Platform
 from domain.settings import Settings, get_settings
+from starter.observability.logs import configure_logging
+from starter.observability.metrics import MessageMetrics, serve_temporal_metrics
+from starter.observability.tracing import WORKER_SERVICE, configure_tracing, instrument_http_client
 from starter.temporal_client import connect
 from store.stores import Stores
 from workflows.abandoned_cart import AbandonedCart
@@ -72,6 +75,7 @@ async def activity_set(settings: Settings) -> AsyncIterator[list[Callable[..., A
     """Build the activities with their shared clients; close them afterwards."""
     stores = await Stores.open(settings.database_url)
     async with httpx.AsyncClient(timeout=httpx.Timeout(20.0, connect=5.0)) as http:
+        instrument_http_client(http)  # OpenText and platform calls join the activity's trace
         opentext = OpenTextClient.from_settings(http, settings)
         accounts = opentext_accounts(http, settings, opentext)
         delivery = DeliveryActivities(opentext, stores, Renderer(), settings.opentext_from_name, accounts)
@@ -105,7 +109,13 @@ async def activity_set(settings: Settings) -> AsyncIterator[list[Callable[..., A
 @asynccontextmanager
 async def running_worker(client: Client, settings: Settings) -> AsyncIterator[Worker]:
     async with activity_set(settings) as activities:
-        worker = Worker(client, task_queue=settings.task_queue, workflows=WORKFLOWS, activities=activities)
+        worker = Worker(
+            client,
+            task_queue=settings.task_queue,
+            workflows=WORKFLOWS,
+            activities=activities,
+            interceptors=[MessageMetrics()],
+        )
         async with worker:
             yield worker
 
@@ -120,9 +130,13 @@ async def run(settings: Settings) -> None:
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = get_settings()
+    configure_logging(json=settings.log_json, level=settings.log_level, region=settings.default_region)
+    configure_tracing(WORKER_SERVICE)
+    if settings.metrics_port:  # before the first connect: the runtime carries the Prometheus endpoint
+        serve_temporal_metrics(f"{settings.metrics_host}:{settings.metrics_port}")
     try:
-        asyncio.run(run(get_settings()))
+        asyncio.run(run(settings))
     except KeyboardInterrupt:
         pass
 

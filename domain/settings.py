@@ -71,6 +71,11 @@ class Settings(BaseSettings):
     # Bearer token for the ingress's own APIs (preferences, subscriptions).
     api_token: SecretStr | None = None
 
+    log_json: bool = True  # one JSON object per line; false: plain text with [workflow_id trace_id]
+    log_level: str = "INFO"
+    metrics_host: str = "0.0.0.0"
+    metrics_port: int = 9464  # the worker's Prometheus endpoint (Temporal SDK + tidings metrics); 0: off
+
     ingress_host: str = "127.0.0.1"
     ingress_port: int = 8000
     sandbox_port: int = 8025

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import sys
 import tempfile
 from pathlib import Path
@@ -19,7 +18,10 @@ console = Console()
 
 
 def _logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from starter.observability.logs import configure_logging
+
+    s = get_settings()
+    configure_logging(json=s.log_json, level=s.log_level, region=s.default_region)
 
 
 @app.command()
@@ -36,11 +38,19 @@ def ingress() -> None:
     import uvicorn
 
     from starter.ingress import create_app
+    from starter.observability.tracing import INGRESS_SERVICE, configure_tracing
 
     settings = get_settings()
     _logging()
+    configure_tracing(INGRESS_SERVICE)
+    # Our JSON logging, not uvicorn's; no access log (webhooks come in bursts; metrics count requests).
     uvicorn.run(
-        create_app(settings), host=settings.ingress_host, port=settings.ingress_port, log_level="warning"
+        create_app(settings),
+        host=settings.ingress_host,
+        port=settings.ingress_port,
+        log_config=None,
+        access_log=False,
+        log_level=settings.log_level.lower(),
     )
 
 

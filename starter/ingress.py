@@ -25,6 +25,8 @@ from domain.events import Platform
 from domain.settings import Settings
 from starter import callbacks, preferences_api
 from starter.journeys import deliver_event
+from starter.observability.metrics import instrument_metrics
+from starter.observability.tracing import instrument_app
 from starter.temporal_client import connect
 from store.stores import Stores
 
@@ -110,7 +112,7 @@ def create_app(
     async def sfcc_webhook(request: Request) -> Any:
         """The SFCC envelope (connectors/sfcc/envelope.schema.json) or an Order Management platform
         event, HMAC-signed with the site's secret."""
-        from connectors import sfcc  # noqa: PLC0415 (TEMP until the connector lands)
+        from connectors import sfcc
 
         body = await request.body()
         site = sfcc.peek_site_id(body)
@@ -134,7 +136,7 @@ def create_app(
     async def sap_commerce_webhook(request: Request) -> Any:
         """The integration-object JSON `webhookservices` posts, with the consumed destination's
         Basic credentials or bearer token."""
-        from connectors import sap_commerce  # noqa: PLC0415 (TEMP until the connector lands)
+        from connectors import sap_commerce
 
         body = await request.body()
         params = dict(request.query_params)
@@ -158,6 +160,8 @@ def create_app(
             return _error(400, str(exc))
         return await _accept(request, settings, parsed)
 
+    instrument_metrics(app)
+    instrument_app(app)
     return app
 
 

@@ -6,6 +6,7 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from domain.settings import Settings
+from starter.observability.tracing import temporal_interceptors
 
 
 async def connect(settings: Settings, *, lazy: bool = False) -> Client:
@@ -16,5 +17,6 @@ async def connect(settings: Settings, *, lazy: bool = False) -> Client:
         data_converter=pydantic_data_converter,
         api_key=api_key,
         tls=settings.temporal_tls or api_key is not None,
+        interceptors=temporal_interceptors(),  # the worker inherits them from its client
         lazy=lazy,
     )
