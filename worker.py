@@ -19,36 +19,41 @@ from activities.callbacks import CallbackActivities
 from activities.conversations import ConversationActivities
 from activities.delivery import DeliveryActivities
 from activities.hydration import HydrationActivities
-from activities.platforms import PlatformClients
 from activities.rendering import Renderer
-from connectors.bigcommerce.client import BigCommerceClient
 from connectors.opentext.client import OpenTextClient
 from connectors.service_desk import ServiceDeskClient
-from domain.events import Platform
 from domain.settings import Settings, get_settings
 from starter.observability.logs import configure_logging
 from starter.observability.metrics import MessageMetrics, serve_temporal_metrics
 from starter.observability.tracing import WORKER_SERVICE, configure_tracing, instrument_http_client
+from starter.platform_clients import platform_clients
 from starter.temporal_client import connect
 from store.stores import Stores
 from workflows.abandoned_cart import AbandonedCart
+from workflows.account_message import AccountMessage
+from workflows.campaign import Campaign
 from workflows.consent_reply import ConsentReply
+from workflows.customer_lifecycle import CustomerLifecycle
+from workflows.ops_alerts import OpsAlerts
 from workflows.order_lifecycle import OrderLifecycle
 from workflows.pickup import Pickup
+from workflows.product_watch import ProductWatch
 from workflows.review_request import ReviewRequest
 from workflows.service_case import ServiceCase
 
-WORKFLOWS: Sequence[type] = [OrderLifecycle, AbandonedCart, Pickup, ReviewRequest, ServiceCase, ConsentReply]
-
-
-def platform_clients(http: httpx.AsyncClient, settings: Settings) -> PlatformClients:
-    """One client per platform; each finds a store's API root and credentials in the stores file,
-    or falls back to the global settings."""
-    return {
-        Platform.BIGCOMMERCE: BigCommerceClient(
-            http, settings.bigcommerce_api_url, settings.bigcommerce_token
-        ),
-    }
+WORKFLOWS: Sequence[type] = [
+    OrderLifecycle,
+    AbandonedCart,
+    Pickup,
+    ReviewRequest,
+    ServiceCase,
+    ConsentReply,
+    ProductWatch,
+    OpsAlerts,
+    AccountMessage,
+    CustomerLifecycle,
+    Campaign,
+]
 
 
 def opentext_accounts(

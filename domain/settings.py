@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     sap_api_url: str = "http://127.0.0.1:8025"  # Integration API (OData) and OCC root
     sap_api_user: str = "tidings-dev"
     sap_api_password: SecretStr = SecretStr("tidings-dev")
+    sap_occ_client_id: str = "tidings-dev"  # OCC trusted client: cancel-and-restock
+    sap_occ_client_secret: SecretStr = SecretStr("tidings-dev")
+    sap_cart_url: str | None = None  # the shopper's cart link, "{site}" and "{cart}" filled in
 
     # Several stores, across platforms, each with its own credentials and settings (domain/store_config.py).
     stores_file: Path | None = None

@@ -17,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from temporalio.client import Client
 
+from connectors import sap_commerce, sfcc
 from connectors.bigcommerce.signature import peek_store_hash, verify_webhook
 from connectors.bigcommerce.webhooks import parse_webhook
 from connectors.errors import WebhookAuthError, WebhookPayloadError
@@ -24,7 +25,7 @@ from connectors.webhook import ParsedWebhook
 from domain.events import Platform
 from domain.settings import Settings
 from starter import callbacks, preferences_api
-from starter.journeys import deliver_event
+from starter.journeys import deliver_all
 from starter.observability.metrics import instrument_metrics
 from starter.observability.tracing import instrument_app
 from starter.temporal_client import connect
@@ -112,7 +113,6 @@ def create_app(
     async def sfcc_webhook(request: Request) -> Any:
         """The SFCC envelope (connectors/sfcc/envelope.schema.json) or an Order Management platform
         event, HMAC-signed with the site's secret."""
-        from connectors import sfcc
 
         body = await request.body()
         site = sfcc.peek_site_id(body)
@@ -136,7 +136,6 @@ def create_app(
     async def sap_commerce_webhook(request: Request) -> Any:
         """The integration-object JSON `webhookservices` posts, with the consumed destination's
         Basic credentials or bearer token."""
-        from connectors import sap_commerce
 
         body = await request.body()
         params = dict(request.query_params)
@@ -155,7 +154,7 @@ def create_app(
         except WebhookAuthError as exc:
             return _error(401, str(exc))
         try:
-            parsed = sap_commerce.parse_webhook(body, params)
+            parsed = sap_commerce.parse_webhook(body, params, request.headers)
         except WebhookPayloadError as exc:
             return _error(400, str(exc))
         return await _accept(request, settings, parsed)
@@ -173,11 +172,8 @@ async def _accept(request: Request, settings: Settings, parsed: ParsedWebhook) -
     workflow_ids: list[str] = []
     try:
         for event in parsed.events:
-            delivered = await asyncio.wait_for(
-                deliver_event(client, settings, event), SIGNAL_DEADLINE_SECONDS
-            )
-            if delivered is not None:
-                workflow_ids.append(delivered)
+            delivered = await asyncio.wait_for(deliver_all(client, settings, event), SIGNAL_DEADLINE_SECONDS)
+            workflow_ids.extend(delivered)
     except Exception as exc:  # any failure to reach Temporal: the platform must retry
         log.warning("Temporal did not accept %s: %s", parsed.scope, exc)
         return _error(503, "workflow engine unavailable; retry later", **{"Retry-After": RETRY_AFTER_SECONDS})

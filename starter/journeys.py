@@ -13,12 +13,29 @@ from pydantic import BaseModel
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from domain.events import CommerceEvent, EventType
+from domain.account_policy import AccountPolicy
+from domain.alert_policy import AlertPolicy
+from domain.events import (
+    ACCOUNT_MESSAGE_TYPES,
+    AccountPayload,
+    AlertKind,
+    AlertPayload,
+    CommerceEvent,
+    EventType,
+    OrderStage,
+)
+from domain.loyalty_policy import LoyaltyPolicy
 from domain.notifications import Channel, DeliveryPolicy, Recipient
 from domain.policies import CartPolicy, CasePolicy, OrderPolicy, PickupPolicy, ReviewPolicy
 from domain.settings import Settings
+from domain.watch_policy import WatchPolicy
 from workflows.abandoned_cart import AbandonedCart, AbandonedCartInput
+from workflows.account_message import AccountMessage, AccountMessageInput
+from workflows.customer_lifecycle import CustomerLifecycle, CustomerLifecycleInput
+from workflows.ops_alerts import OpsAlerts, OpsAlertsInput
 from workflows.order_lifecycle import OrderLifecycle, OrderLifecycleInput
+from workflows.product_watch import ProductWatch
+from workflows.product_watch_state import ProductWatchInput
 from workflows.service_case import ServiceCase, ServiceCaseInput
 
 SIGNAL_RPC_TIMEOUT = timedelta(seconds=5)
@@ -113,7 +130,72 @@ def _journey_start(settings: Settings, event: CommerceEvent) -> tuple[Any, BaseM
         return OrderLifecycle.run, OrderLifecycleInput(
             platform=platform, store=store, order_id=event.order.order_id, policy=order_policy(settings)
         )
-    raise ValueError(f"event {event.event_id} ({event.type}) belongs to no journey yet")
+    if event.product is not None:  # the SKU's entity workflow: every product event may start it
+        return ProductWatch.run, ProductWatchInput(
+            platform=platform, store=store, sku=event.product.sku, policy=WatchPolicy.from_settings(settings)
+        )
+    if event.alert is not None:
+        return OpsAlerts.run, OpsAlertsInput(
+            platform=platform, store=store, key=event.alert.key, policy=AlertPolicy.from_settings(settings)
+        )
+    if event.account is not None:
+        customer_id = event.account.customer_id
+        if event.type in ACCOUNT_MESSAGE_TYPES:
+            return AccountMessage.run, AccountMessageInput(
+                platform=platform,
+                store=store,
+                customer_id=customer_id,
+                policy=AccountPolicy.from_settings(settings),
+            )
+        return CustomerLifecycle.run, CustomerLifecycleInput(
+            platform=platform,
+            store=store,
+            customer_id=customer_id,
+            policy=LoyaltyPolicy.from_settings(settings),
+        )
+    raise ValueError(f"event {event.event_id} ({event.type}) belongs to no journey")
+
+
+def derived_events(event: CommerceEvent) -> list[CommerceEvent]:
+    """Other journeys an event matters to: a new order resets its customer's win-back timer, and
+    every cancellation is counted by the store's cancellation-spike alert."""
+    derived = []
+    customer_id = event.customer.customer_id
+    if event.order is not None and event.type is EventType.ORDER_CREATED and customer_id:
+        account = AccountPayload(customer_id=customer_id)
+        derived.append(
+            event.model_copy(
+                update={"event_id": f"{event.event_id}:customer", "order": None, "account": account}
+            )
+        )
+    if event.order is not None and event.order.stage is OrderStage.CANCELLED:
+        alert = AlertPayload(
+            kind=AlertKind.CANCELLATION,
+            key=AlertKind.CANCELLATION.value,
+            order_id=event.order.order_id,
+            detail=event.order.platform_status,
+        )
+        derived.append(
+            event.model_copy(
+                update={
+                    "event_id": f"{event.event_id}:cancellation",
+                    "type": EventType.OPS_ALERT,
+                    "order": None,
+                    "alert": alert,
+                }
+            )
+        )
+    return derived
+
+
+async def deliver_all(client: Client, settings: Settings, event: CommerceEvent) -> list[str]:
+    """The event to its journey, then to every other journey it matters to (`derived_events`)."""
+    delivered = []
+    for each in (event, *derived_events(event)):
+        workflow_id = await deliver_event(client, settings, each)
+        if workflow_id is not None:
+            delivered.append(workflow_id)
+    return delivered
 
 
 def case_policy(settings: Settings) -> CasePolicy:

@@ -132,6 +132,42 @@ def context(with_shipment: bool) -> dict[str, object]:
         "link": None,
         "stage": "payment_confirmed",
         "ship_sla_hours": 48.0,
+        # operations alerts (alerts/): one digest of a burst
+        "alert": {
+            "kind": "payment_gateway_error",
+            "key": "payment_gateway_error",
+            "team": "on_call",
+            "count": 50,
+            "first_at": "2026-11-23T10:01:02+00:00",
+            "last_at": "2026-11-23T10:01:58+00:00",
+            "samples": [
+                {
+                    "kind": "payment_gateway_error",
+                    "at": "2026-11-23T10:01:02+00:00",
+                    "detail": "capture failed: 2001 Card declined",
+                    "order_id": "1042",
+                    "sku": None,
+                    "amount": "1249.50",
+                    "currency": "EUR",
+                }
+            ],
+            "more": 49,
+            "window_minutes": 5,
+            "spike_minutes": 60,
+            "threshold": 10,
+            "platform": "bigcommerce",
+            "store": "abc123",
+            "workflow_id": "alerts:bigcommerce:abc123:payment_gateway_error",
+        },
+        # account and security messages (account/)
+        "account": {
+            "customer_id": "77",
+            "detail": "Visa ending 4242",
+            "link": None,
+            "expires_at": "2026-12-31T00:00:00+00:00",
+            "amount": "49.90",
+            "currency": "EUR",
+        },
     }
 
 
@@ -166,7 +202,9 @@ def test_every_template_renders(
         assert rendered.html is not None and rendered.html.startswith("<!doctype html>")
         assert f'<html lang="{locale}">' in rendered.html
         assert (
-            "Zoë &amp; Co" in rendered.html or journey in ("ops", "reply") or step.startswith("team_")
+            "Zoë &amp; Co" in rendered.html
+            or journey in ("ops", "reply", "alerts")
+            or step.startswith("team_")
         )  # autoescaped
         assert "<Machine>" not in rendered.html
         assert not re.search(r"1Z999\w", rendered.text), "tracking number glued to the next line"

@@ -9,7 +9,16 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from connectors.opentext.callbacks import DEFAULT_CALLBACK_HEADER
-from connectors.sandbox import bigcommerce_api, control_api, opentext_api, outbox, service_desk_api, webhooks
+from connectors.sandbox import (
+    bigcommerce_api,
+    control_api,
+    opentext_api,
+    outbox,
+    sap_api,
+    service_desk_api,
+    sfcc_api,
+    webhooks,
+)
 from connectors.sandbox.rejections import Reject, reject_handler
 from connectors.sandbox.state import SandboxState
 
@@ -57,6 +66,8 @@ def create_app(
     app.add_exception_handler(Reject, reject_handler)
     app.include_router(opentext_api.router)
     app.include_router(bigcommerce_api.router)
+    app.include_router(sfcc_api.router)
+    app.include_router(sap_api.router)
     app.include_router(control_api.router)
     app.include_router(webhooks.router)
     app.include_router(service_desk_api.router)

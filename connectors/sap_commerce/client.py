@@ -1,0 +1,515 @@
+"""SAP Commerce Cloud reads and writes that hydration and callbacks need.
+
+Reads go through the Integration API (OData v2, `/odata2webservices/<IO>/<Item>s`) with the same
+`Tidings*` integration objects the webhooks use, with Basic credentials of an integration user:
+orders, carts and return requests by `$filter` on their code and base site (codes are unique in
+SAP, but the base site is our store and must match), products by code in the configured catalog
+version, stock levels by product code (summed over warehouses).
+
+Writes:
+- a note on an order, or a comment on a return request (a service case): a `Comment` posted
+  through the inbound IOs `TidingsOrderComment` / `TidingsReturnRequestComment`. Its code is a hash
+  of the target and the text, and an existing comment with that code is left alone, so a retried
+  write leaves one comment.
+- cancel and restock: OCC's `POST /occ/v2/{site}/users/{uid}/orders/{code}/cancellation` with
+  every entry, which runs SAP's order-cancel process (it puts the stock back); OCC takes an OAuth
+  token of a trusted client (client credentials). An order already CANCELLED or CANCELLING is not
+  cancelled again. (An OData write of the status would skip the cancel process, and the restock.)
+
+Errors: 404 → `ProviderError(kind="not_found")`, permanent; 408, 429 and 5xx are transient
+(honouring `Retry-After`); see `connectors.errors`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
+
+from connectors.errors import (
+    ProviderError,
+    WebhookPayloadError,
+    raise_for_provider_status,
+    transport_error,
+)
+from connectors.sap_commerce.auth import basic_authorization
+from connectors.sap_commerce.documents import (
+    FORCE_IN_STOCK,
+    SapCart,
+    SapOrder,
+    SapProduct,
+    SapReturnRequest,
+    SapStockLevel,
+    SapWire,
+    available_to_sell,
+    cart_snapshot,
+    customer_id_of,
+    describe,
+    odata_entity,
+    order_snapshot,
+    product_info,
+)
+from domain.events import Platform
+from domain.notifications import CartSnapshot, OrderSnapshot, ProductInfo
+
+PROVIDER = "SAP Commerce"
+KIND_PREFIX = PROVIDER.replace(" ", "")
+NOT_FOUND = "not_found"
+
+ODATA_ROOT = "/odata2webservices"
+OCC_ROOT = "/occ/v2"
+
+ORDER_EXPAND = ",".join(
+    (
+        "status",
+        "user",
+        "paymentAddress",
+        "deliveryAddress",
+        "currency",
+        "entries",
+        "entries/product",
+        "consignments",
+        "consignments/status",
+        "consignments/deliveryMode",
+        "consignments/deliveryPointOfService",
+        "deliveryMode",
+        "site",
+        "store",
+        "language",
+    )
+)
+CART_EXPAND = "user,currency,entries,entries/product,site"
+PRODUCT_EXPAND = "catalogVersion,catalogVersion/catalog,supercategories,picture"
+STOCK_EXPAND = "warehouse,inStockStatus"
+RETURN_EXPAND = "status,order,order/site"
+PURCHASE_EXPAND = "status,user,site,entries,entries/product"
+
+PAGE_SIZE = 100
+MAX_PAGES = 20  # 2 000 orders per customer is plenty for "did they buy it since"
+CODES_PER_FILTER = 20  # keeps the $filter (and the URL) short
+
+CANCELLED_STATUSES = frozenset({"CANCELLED", "CANCELLING"})
+TOKEN_MARGIN_SECONDS = 60.0  # refresh an OCC token this long before it expires
+
+# Created by deploy/sap-commerce/20-write-back.impex: where Tidings' comments live.
+COMMENT_DOMAIN = "tidingsDomain"
+COMMENT_COMPONENT = "tidings"
+COMMENT_TYPE = "tidingsNote"
+COMMENT_SUBJECT = "Tidings"
+
+
+class SapApiConfig(BaseModel):
+    """How to reach one base site's SAP Commerce (the lookup is per site: one installation may
+    serve several)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    base_url: str  # e.g. https://api.cxyz-commerce.model-t.cc.commerce.ondemand.com
+    user: str  # an integration user allowed to read the Tidings IOs and post comments
+    password: SecretStr
+    # OCC (cancel and restock): a trusted OAuth client, client-credentials grant.
+    occ_client_id: str | None = None
+    occ_client_secret: SecretStr | None = None
+    token_path: str = "/authorizationserver/oauth/token"
+    catalog_version: str = "Online"  # the product catalog version the storefront shows
+    product_catalog: str | None = None  # a product catalog id ("{site}" allowed); None: any
+    cart_url: str | None = None  # the shopper's cart link, "{site}" and "{cart}" filled in
+
+
+_Model = TypeVar("_Model", bound=SapWire)
+
+
+@dataclass
+class _Token:
+    value: str
+    expires_at: float  # monotonic
+
+
+class SapCommerceClient:
+    """`CommercePlatformClient` for SAP Commerce Cloud (Integration API + OCC)."""
+
+    platform = Platform.SAP_COMMERCE
+
+    def __init__(self, http: httpx.AsyncClient, config: Callable[[str], SapApiConfig]) -> None:
+        self._http = http
+        self._config = config
+        self._tokens: dict[tuple[str, str], _Token] = {}
+        self._token_locks: dict[tuple[str, str], asyncio.Lock] = {}
+
+    # ---- reads ------------------------------------------------------------------------------------
+
+    async def fetch_order_snapshot(self, store: str, order_id: str) -> OrderSnapshot:
+        order = await self.get_order(store, order_id)
+        return _mapped(lambda: order_snapshot(store, order), f"order {order_id}")
+
+    async def get_order(self, store: str, order_id: str) -> SapOrder:
+        """The order of this base site, with everything a message needs expanded."""
+        flt = f"code eq {_literal(order_id)} and site/uid eq {_literal(store)}"
+        found = await self._entities(store, "TidingsOrder", "Orders", flt, ORDER_EXPAND, SapOrder, "order")
+        if not found:
+            raise _not_found(f"{PROVIDER} has no order {order_id} of site {store}")
+        return found[0]
+
+    async def fetch_cart_snapshot(self, store: str, cart_id: str) -> CartSnapshot:
+        """The cart with its entries and shopper. A cart SAP no longer has (checked out, removed)
+        raises `not_found`."""
+        flt = f"code eq {_literal(cart_id)} and site/uid eq {_literal(store)}"
+        found = await self._entities(store, "TidingsCart", "Carts", flt, CART_EXPAND, SapCart, "cart")
+        if not found:
+            raise _not_found(f"{PROVIDER} has no cart {cart_id} of site {store}")
+        template = self._cfg(store).cart_url
+        checkout = (
+            template.format(site=quote(store, safe=""), cart=quote(cart_id, safe="")) if template else None
+        )
+        return cart_snapshot(store, found[0], checkout)
+
+    async def fetch_products(self, store: str, product_ids: list[str]) -> list[ProductInfo]:
+        """Catalog facts in the order asked; codes the catalog version does not have are left out."""
+        wanted = list(dict.fromkeys(str(i).strip() for i in product_ids if str(i).strip()))
+        cfg = self._cfg(store)
+        scope = f"catalogVersion/version eq {_literal(cfg.catalog_version)}"
+        if cfg.product_catalog:
+            scope += f" and catalogVersion/catalog/id eq {_literal(cfg.product_catalog.format(site=store))}"
+        found: dict[str, SapProduct] = {}
+        for start in range(0, len(wanted), CODES_PER_FILTER):
+            codes = " or ".join(f"code eq {_literal(c)}" for c in wanted[start : start + CODES_PER_FILTER])
+            products = await self._entities(
+                store,
+                "TidingsProduct",
+                "Products",
+                f"({codes}) and {scope}",
+                PRODUCT_EXPAND,
+                SapProduct,
+                "product",
+            )
+            for product in products:
+                found.setdefault(product.code, product)
+        return [product_info(found[code]) for code in wanted if code in found]
+
+    async def fetch_stock(self, store: str, sku: str) -> int | None:
+        """Available to sell over all warehouses (available − reserved each); None when SAP keeps
+        no stock level for the SKU or one warehouse forces it in stock."""
+        levels = await self._entities(
+            store,
+            "TidingsStockLevel",
+            "StockLevels",
+            f"productCode eq {_literal(sku)}",
+            STOCK_EXPAND,
+            SapStockLevel,
+            "stock level",
+        )
+        if not levels:
+            return None
+        if any(level.in_stock_status and level.in_stock_status.code == FORCE_IN_STOCK for level in levels):
+            return None
+        return sum(available_to_sell(level) or 0 for level in levels)
+
+    async def purchased_since(
+        self, store: str, sku: str, customer_ids: list[str], since: datetime
+    ) -> list[str]:
+        """Those customers with an order of this site, placed at or after `since`, with the SKU."""
+        moment = since if since.tzinfo is not None else since.replace(tzinfo=UTC)
+        bought: list[str] = []
+        for customer_id in dict.fromkeys(customer_ids):
+            who = _literal(customer_id)
+            flt = f"(user/customerID eq {who} or user/uid eq {who}) and site/uid eq {_literal(store)}"
+            orders = await self._entities(
+                store, "TidingsOrder", "Orders", flt, PURCHASE_EXPAND, SapOrder, "order", paged=True
+            )
+            if any(
+                order.date is not None
+                and order.date >= moment
+                and customer_id_of(order.user) == customer_id
+                and any(entry.product.code == sku for entry in order.entries)
+                for order in orders
+            ):
+                bought.append(customer_id)
+        return bought
+
+    async def find_return_request(self, store: str, case_id: str) -> SapReturnRequest | None:
+        """The return request whose RMA (or code) is `case_id`, on an order of this site."""
+        key = _literal(case_id)
+        flt = f"(RMA eq {key} or code eq {key}) and order/site/uid eq {_literal(store)}"
+        found = await self._entities(
+            store,
+            "TidingsReturnRequest",
+            "ReturnRequests",
+            flt,
+            RETURN_EXPAND,
+            SapReturnRequest,
+            "return request",
+        )
+        return found[0] if found else None
+
+    # ---- writes -----------------------------------------------------------------------------------
+
+    async def add_order_note(self, store: str, order_id: str, note: str) -> None:
+        if not note.strip():
+            return
+        await self.get_order(store, order_id)  # a clean not_found rather than a refused comment
+        await self._comment(store, "TidingsOrderComment", {"code": order_id, "site": {"uid": store}}, note)
+
+    async def add_case_comment(self, store: str, case_id: str, order_id: str | None, text: str) -> str:
+        """On the return request that is the case; a case with no return request (a customer's
+        message) goes on its order."""
+        returned = await self.find_return_request(store, case_id)
+        if returned is not None:
+            target = {"code": returned.code, "order": {"code": returned.order.code, "site": {"uid": store}}}
+            await self._comment(store, "TidingsReturnRequestComment", target, text)
+            return f"comment on return request {case_id}"
+        if order_id:
+            await self.add_order_note(store, order_id, text)
+            return f"comment on order {order_id}"
+        raise _not_found(f"{PROVIDER} has no return request {case_id} of site {store}")
+
+    async def cancel_and_restock(self, store: str, order_id: str, note: str) -> None:
+        _require_occ_client(self._cfg(store))  # before anything is written
+        order = await self.get_order(store, order_id)
+        if note.strip():
+            await self._comment(
+                store, "TidingsOrderComment", {"code": order_id, "site": {"uid": store}}, note
+            )
+        if order.status.code in CANCELLED_STATUSES:
+            return  # done already (a retry whose first answer was lost, or the merchant did it)
+        if order.user is None:
+            raise _invalid(f"order {order_id} has no user: OCC cannot address it")
+        entries = [
+            {"orderEntryNumber": entry.entry_number, "quantity": entry.quantity}
+            for entry in order.entries
+            if entry.entry_number is not None and entry.quantity > 0
+        ]
+        if not entries:
+            raise _invalid(f"order {order_id} has no entries to cancel")
+        path = (
+            f"{OCC_ROOT}/{_segment(store)}/users/{_segment(order.user.uid)}"
+            f"/orders/{_segment(order_id)}/cancellation"
+        )
+        await self._occ("POST", store, path, {"cancellationRequestEntryInputs": entries})
+
+    # ---- plumbing ---------------------------------------------------------------------------------
+
+    def _cfg(self, store: str) -> SapApiConfig:
+        try:
+            return self._config(store)
+        except LookupError as exc:
+            # Configuration, not the network: retrying will not help.
+            raise ProviderError(
+                str(exc), provider=PROVIDER, kind=f"{KIND_PREFIX}NotConfigured", transient=False
+            ) from exc
+
+    async def _entities(
+        self,
+        store: str,
+        io: str,
+        entity_set: str,
+        flt: str,
+        expand: str,
+        model: type[_Model],
+        what: str,
+        *,
+        paged: bool = False,
+    ) -> list[_Model]:
+        items: list[_Model] = []
+        for page in range(MAX_PAGES if paged else 1):
+            params = {"$filter": flt, "$expand": expand, "$format": "json"}
+            if paged:
+                params |= {"$top": str(PAGE_SIZE), "$skip": str(page * PAGE_SIZE)}
+            body = await self._odata("GET", store, f"/{io}/{entity_set}", params=params)
+            found = odata_entity(body)
+            if not isinstance(found, list):
+                raise _invalid(f"{io}/{entity_set} answered without a results list")
+            items.extend(_parse(model, item, what) for item in found)
+            if len(found) < PAGE_SIZE:
+                break
+        return items
+
+    async def _comment(self, store: str, io: str, target: dict[str, Any], text: str) -> None:
+        """Post a comment on the target item unless one with the same text is there already."""
+        digest = hashlib.sha256(f"{io}\n{target}\n{text.strip()}".encode()).hexdigest()[:24]
+        code = f"tidings-{digest}"
+        existing = await self._odata(
+            "GET",
+            store,
+            f"/{io}/Comments",
+            params={"$filter": f"code eq {_literal(code)}", "$format": "json"},
+        )
+        if odata_entity(existing):
+            return
+        cfg = self._cfg(store)
+        domain = {"code": COMMENT_DOMAIN}
+        comment = {
+            "code": code,
+            "text": text.strip(),
+            "subject": COMMENT_SUBJECT,
+            "author": {"uid": cfg.user},
+            "component": {"code": COMMENT_COMPONENT, "domain": domain},
+            "commentType": {"code": COMMENT_TYPE, "domain": domain},
+            "relatedItems": [target],
+        }
+        await self._odata("POST", store, f"/{io}/Comments", json=comment)
+
+    async def _odata(
+        self,
+        method: str,
+        store: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        json: Any = None,
+    ) -> Any:
+        cfg = self._cfg(store)
+        headers = {
+            "Authorization": basic_authorization(cfg.user, cfg.password.get_secret_value()),
+            "Accept": "application/json",
+        }
+        url = f"{cfg.base_url.rstrip('/')}{ODATA_ROOT}{path}"
+        return await self._send(method, url, headers, params=params, json=json)
+
+    async def _occ(self, method: str, store: str, path: str, json: Any) -> Any:
+        cfg = self._cfg(store)
+        url = f"{cfg.base_url.rstrip('/')}{path}"
+        for attempt in range(2):
+            token = await self._occ_token(cfg)
+            headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+            try:
+                return await self._send(method, url, headers, json=json)
+            except ProviderError as exc:
+                if exc.status != 401 or attempt:
+                    raise
+                self._tokens.pop((cfg.base_url, cfg.occ_client_id or ""), None)  # revoked early: once more
+        return None  # pragma: no cover - the loop returns or raises
+
+    async def _occ_token(self, cfg: SapApiConfig) -> str:
+        client_id, secret = _require_occ_client(cfg)
+        key = (cfg.base_url, client_id)
+        lock = self._token_locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            cached = self._tokens.get(key)
+            if cached is not None and time.monotonic() < cached.expires_at:
+                return cached.value
+            url = f"{cfg.base_url.rstrip('/')}{cfg.token_path}"
+            form = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
+            try:
+                response = await self._http.post(url, data=form, headers={"Accept": "application/json"})
+            except httpx.HTTPError as exc:
+                raise transport_error(exc, PROVIDER) from exc
+            _raise_for(response)
+            try:
+                body = response.json()
+                value = str(body["access_token"])
+                lifetime = float(body.get("expires_in", 3600))
+            except (ValueError, KeyError, TypeError):
+                raise _invalid("the OAuth token answer has no access_token") from None
+            self._tokens[key] = _Token(value, time.monotonic() + max(lifetime - TOKEN_MARGIN_SECONDS, 0.0))
+            return value
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        *,
+        params: dict[str, str] | None = None,
+        json: Any = None,
+    ) -> Any:
+        try:
+            response = await self._http.request(method, url, headers=headers, params=params, json=json)
+        except httpx.HTTPError as exc:
+            raise transport_error(exc, PROVIDER) from exc
+        _raise_for(response)
+        if response.status_code == 204 or not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            raise _invalid(f"{method} {response.request.url.path} answered a body that is not JSON") from None
+
+
+def _require_occ_client(cfg: SapApiConfig) -> tuple[str, str]:
+    if not cfg.occ_client_id or cfg.occ_client_secret is None:
+        raise ProviderError(
+            "no OCC client configured for SAP Commerce: cancelling an order needs occ_client_id "
+            "and occ_client_secret",
+            provider=PROVIDER,
+            kind=f"{KIND_PREFIX}NotConfigured",
+            transient=False,
+        )
+    return cfg.occ_client_id, cfg.occ_client_secret.get_secret_value()
+
+
+def _raise_for(response: httpx.Response) -> None:
+    if response.status_code == 404:
+        request = response.request
+        raise _not_found(
+            f"{PROVIDER} answered 404 for {request.method} {request.url.path}: {_error_text(response)}"
+        )
+    raise_for_provider_status(response, PROVIDER)
+
+
+def _error_text(response: httpx.Response) -> str:
+    """OData's `{"error": {"message": {"value": …}}}`, OCC's `{"errors": [{"message": …}]}`."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:200]
+    if isinstance(body, dict):
+        error = body.get("error")
+        if isinstance(error, dict):
+            message = error.get("message")
+            if isinstance(message, dict) and isinstance(message.get("value"), str):
+                return str(message["value"])
+        errors = body.get("errors")
+        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+            return str(errors[0].get("message", ""))
+    return response.text[:200]
+
+
+def _not_found(message: str) -> ProviderError:
+    return ProviderError(
+        message,
+        provider=PROVIDER,
+        kind=NOT_FOUND,
+        transient=False,
+        status=404,
+    )
+
+
+def _invalid(message: str) -> ProviderError:
+    # A 2xx we cannot read will not read better on retry.
+    return ProviderError(message, provider=PROVIDER, kind=f"{KIND_PREFIX}InvalidResponse", transient=False)
+
+
+def _parse(model: type[_Model], value: Any, what: str) -> _Model:
+    try:
+        return model.model_validate(value)
+    except ValidationError as exc:
+        raise _invalid(f"unexpected {what} shape: {describe(exc)}") from None
+
+
+_T = TypeVar("_T")
+
+
+def _mapped(build: Callable[[], _T], what: str) -> _T:
+    """Mapping a document can meet a status value the tables do not know: a permanent error here."""
+    try:
+        return build()
+    except WebhookPayloadError as exc:
+        raise _invalid(f"{what}: {exc}") from None
+
+
+def _literal(value: str) -> str:
+    # An OData string literal: single quotes, doubled inside.
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _segment(value: str) -> str:
+    # Ids come from webhooks: never let one change the path.
+    return quote(str(value), safe="")

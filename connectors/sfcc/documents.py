@@ -1,0 +1,504 @@
+"""OCAPI / SCAPI documents (only the fields we read) and their mapping onto our snapshots.
+
+The same shapes arrive two ways: inside the webhook envelope's `data` (the cartridge builds them from
+`dw.order.Order`, `dw.order.Basket`, `dw.customer.Profile` … with OCAPI's field names) and from the
+OCAPI Shop API when hydration reads an order, basket or product. Custom attributes keep OCAPI's
+`c_` prefix. Service Cloud's Case keeps its sObject field names.
+
+Who a customer is: `customer_no` (the number shoppers and Business Manager see, stable across
+sessions) when the document has one, else `customer_id` (OCAPI's internal id, also set for guests),
+else nobody. Every SFCC event and snapshot uses this one rule, so a customer's journeys meet.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Annotated, Any, TypeVar
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from connectors.errors import ProviderError
+from connectors.sfcc.status_map import (
+    DEFAULT_PICKUP_METHODS,
+    OrderFacts,
+    PickupMethods,
+    is_pickup,
+    platform_status,
+    stage_for,
+)
+from domain.events import CustomerRef, Platform
+from domain.notifications import (
+    CartLine,
+    CartSnapshot,
+    OrderLine,
+    OrderSnapshot,
+    ProductInfo,
+    Recipient,
+    Shipment,
+)
+
+PROVIDER = "SFCC"
+KIND_PREFIX = PROVIDER  # as `connectors.errors` derives it: SFCCThrottled, SFCCServerError …
+
+
+def invalid(message: str) -> ProviderError:
+    # A 2xx we cannot read will not read better on retry.
+    return ProviderError(message, provider=PROVIDER, kind=f"{KIND_PREFIX}InvalidResponse", transient=False)
+
+
+def _blank_to_none(value: object) -> object:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def _lower(value: object) -> object:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def _as_text(value: object) -> object:
+    # Ids are strings in OCAPI; a script that sends a number should not be refused for it.
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return _blank_to_none(value)
+
+
+Text = Annotated[str | None, BeforeValidator(_as_text)]
+Status = Annotated[str, BeforeValidator(_lower)]
+OptionalStatus = Annotated[str | None, BeforeValidator(lambda v: _lower(_blank_to_none(v)))]
+
+
+class Doc(BaseModel):
+    # Unknown fields are ignored: OCAPI documents carry far more than we read, and merchants add c_*.
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+_D = TypeVar("_D", bound=Doc)
+
+
+class CustomerInfo(Doc):
+    customer_id: Text = None
+    customer_no: Text = None
+    email: Text = None
+    customer_name: Text = None
+
+
+class Address(Doc):
+    first_name: Text = None
+    last_name: Text = None
+    phone: Text = None
+    city: Text = None
+    country_code: Text = None
+
+
+class ShippingMethod(Doc):
+    id: Text = None
+    name: Text = None
+
+
+class OrderShipment(Doc):
+    shipment_id: Text = None
+    shipping_method: ShippingMethod | None = None
+    shipping_address: Address | None = None
+    tracking_number: Text = None
+    c_carrier: Text = None
+    c_trackingUrl: Text = None
+    c_fromStoreId: Text = None
+
+
+class ProductItem(Doc):
+    product_id: Text = None
+    product_name: Text = None
+    item_text: Text = None
+    quantity: Decimal = Decimal(1)
+    price: Decimal | None = None  # the line's total
+    base_price: Decimal | None = None  # one unit
+    c_imageUrl: Text = None
+    c_url: Text = None
+
+    def unit_price(self) -> Decimal:
+        if self.base_price is not None:
+            return self.base_price
+        if self.price is not None and self.quantity:
+            return self.price / self.quantity
+        return Decimal(0)
+
+    def name(self) -> str:
+        return self.product_name or self.item_text or self.product_id or "item"
+
+
+class OrderDocument(Doc):
+    order_no: str = Field(min_length=1)
+    status: Status
+    shipping_status: Status = "not_shipped"
+    payment_status: Status = "not_paid"
+    confirmation_status: Status = "not_confirmed"
+    customer_info: CustomerInfo = Field(default_factory=CustomerInfo)
+    customer_name: Text = None
+    billing_address: Address | None = None
+    product_items: list[ProductItem] = Field(default_factory=list)
+    shipments: list[OrderShipment] = Field(default_factory=list)
+    order_total: Decimal | None = None
+    product_total: Decimal | None = None
+    currency: str = "USD"
+    creation_date: datetime | None = None
+    customer_locale: Text = None
+    c_locale: Text = None
+    c_isPickup: bool = False
+    c_fromStoreId: Text = None
+    c_pickupReady: bool = False
+    c_pickedUp: bool = False
+    c_deliveryStatus: OptionalStatus = None
+    c_fraudStatus: OptionalStatus = None
+    c_refundStatus: OptionalStatus = None
+    c_refundId: Text = None
+    c_refundAmount: Decimal | None = None
+    c_pickupWindowEnd: datetime | None = None
+    c_previousPickupWindowEnd: datetime | None = None
+
+    def pickup(self, methods: PickupMethods = DEFAULT_PICKUP_METHODS) -> bool:
+        return is_pickup(
+            (s.shipping_method.id if s.shipping_method else None for s in self.shipments),
+            marked=self.c_isPickup,
+            store_ids=[self.c_fromStoreId, *(s.c_fromStoreId for s in self.shipments)],
+            methods=methods,
+        )
+
+    def facts(self, methods: PickupMethods = DEFAULT_PICKUP_METHODS) -> OrderFacts:
+        return OrderFacts(
+            status=self.status,
+            shipping_status=self.shipping_status,
+            payment_status=self.payment_status,
+            confirmation_status=self.confirmation_status,
+            pickup=self.pickup(methods),
+            pickup_ready=self.c_pickupReady,
+            picked_up=self.c_pickedUp,
+            delivery_status=self.c_deliveryStatus,
+            fraud_status=self.c_fraudStatus,
+            refund_status=self.c_refundStatus,
+        )
+
+    def tracked_shipment(self) -> OrderShipment | None:
+        return next((s for s in self.shipments if s.tracking_number), None)
+
+    def total(self) -> Decimal:
+        return next((t for t in (self.order_total, self.product_total) if t is not None), Decimal(0))
+
+    def customer_ref(self) -> CustomerRef:
+        info = self.customer_info
+        billing = self.billing_address or Address()
+        billed_name = " ".join(p for p in (billing.first_name, billing.last_name) if p) or None
+        return CustomerRef(
+            customer_id=customer_key(info.customer_no, info.customer_id),
+            email=info.email,
+            phone=billing.phone,
+            name=info.customer_name or self.customer_name or billed_name,
+            locale=self.c_locale or self.customer_locale,
+        )
+
+
+class BasketDocument(Doc):
+    basket_id: str = Field(min_length=1)
+    customer_info: CustomerInfo = Field(default_factory=CustomerInfo)
+    billing_address: Address | None = None
+    product_items: list[ProductItem] = Field(default_factory=list)
+    product_total: Decimal | None = None
+    order_total: Decimal | None = None
+    currency: str = "USD"
+    last_modified: datetime | None = None
+    order_no: Text = None  # basket.converted: the order it became
+    c_checkoutUrl: Text = None
+    c_locale: Text = None
+    c_phone: Text = None
+
+    def customer_ref(self) -> CustomerRef:
+        info = self.customer_info
+        return CustomerRef(
+            customer_id=customer_key(info.customer_no, info.customer_id),
+            email=info.email,
+            phone=self.c_phone or (self.billing_address.phone if self.billing_address else None),
+            name=info.customer_name,
+            locale=self.c_locale,
+        )
+
+
+class Inventory(Doc):
+    ats: Decimal | None = None
+    stock_level: Decimal | None = None
+    orderable: bool | None = None
+
+
+class Image(Doc):
+    link: Text = None
+
+
+class ImageGroup(Doc):
+    images: list[Image] = Field(default_factory=list)
+
+
+class ProductDocument(Doc):
+    """OCAPI's Shop API product (with `expand=availability,prices`) or the envelope's product."""
+
+    id: str = Field(min_length=1)
+    name: Text = None
+    price: Decimal | None = None
+    currency: Text = None
+    primary_category_id: Text = None
+    inventory: Inventory | None = None
+    image_groups: list[ImageGroup] = Field(default_factory=list)
+    c_url: Text = None
+    c_imageUrl: Text = None
+    c_replenishDays: Annotated[int | None, BeforeValidator(lambda v: _positive_int(v))] = None
+    c_previousPrice: Decimal | None = None
+
+    def image(self) -> str | None:
+        if self.c_imageUrl:
+            return self.c_imageUrl
+        return next((i.link for g in self.image_groups for i in g.images if i.link), None)
+
+
+class InventoryRecord(Doc):
+    """OCAPI's product inventory record: `id` is the product id (our SKU key)."""
+
+    id: str = Field(min_length=1)
+    ats: Decimal
+    stock_level: Decimal | None = None
+    c_previousAts: Decimal | None = None
+
+
+class PaymentCard(Doc):
+    expiration_month: int | None = None
+    expiration_year: int | None = None
+    masked_number: Text = None
+
+
+class PaymentInstrument(Doc):
+    # The brief's flat fields, or OCAPI's customer payment instrument with a nested payment_card.
+    expiration_month: int | None = None
+    expiration_year: int | None = None
+    masked_card_number: Text = None
+    payment_card: PaymentCard | None = None
+
+    def expiry(self) -> tuple[int, int] | None:
+        card = self.payment_card or PaymentCard()
+        month = self.expiration_month or card.expiration_month
+        year = self.expiration_year or card.expiration_year
+        if month is None or year is None or not 1 <= month <= 12:
+            return None
+        return year, month
+
+    def masked(self) -> str | None:
+        return self.masked_card_number or (self.payment_card.masked_number if self.payment_card else None)
+
+
+class CustomerProfile(Doc):
+    customer_id: Text = None
+    customer_no: Text = None
+    email: Text = None
+    first_name: Text = None
+    last_name: Text = None
+    phone_mobile: Text = None
+    phone_home: Text = None
+    preferred_locale: Text = None
+    birthday: date | None = None
+    payment_instruments: list[PaymentInstrument] = Field(default_factory=list)
+    c_change: Text = None
+    c_link: Text = None
+    # Loyalty, kept by the merchant's loyalty integration on the profile.
+    c_points: int | None = None
+    c_pointsBalance: int | None = None
+    c_tier: Text = None
+    c_previousTier: Text = None
+    c_rewardValue: Decimal | None = None
+    c_rewardCurrency: Text = None
+    c_rewardExpiresAt: datetime | None = None
+    c_products: list[str] = Field(default_factory=list)
+
+    def key(self) -> str | None:
+        return customer_key(self.customer_no, self.customer_id)
+
+    def customer_ref(self) -> CustomerRef:
+        return CustomerRef(
+            customer_id=self.key(),
+            email=self.email,
+            phone=self.phone_mobile or self.phone_home,
+            name=" ".join(p for p in (self.first_name, self.last_name) if p) or None,
+            locale=self.preferred_locale,
+        )
+
+
+class CaseRecord(Doc):
+    """A Service Cloud Case, as its sObject (plus `c_orderNo` when the relay adds the order number)."""
+
+    Id: Text = None
+    CaseNumber: str = Field(min_length=1)
+    Subject: Text = None
+    Description: Text = None
+    Status: Text = None
+    Type: Text = None
+    SuppliedEmail: Text = None
+    SuppliedPhone: Text = None
+    SuppliedName: Text = None
+    c_orderNo: Text = None
+    Order__c: Text = None
+    c_detail: Text = None  # case.updated: what happened (refund_issued, replacement_shipped, resolved)
+
+    def order_no(self) -> str | None:
+        return self.c_orderNo or self.Order__c
+
+
+def customer_key(customer_no: str | None, customer_id: str | None) -> str | None:
+    """Who the customer is across every SFCC event: `customer_no`, else `customer_id`."""
+    return customer_no or customer_id
+
+
+def _positive_int(value: object) -> int | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        return None
+    return number if number > 0 else None
+
+
+def end_of_month(year: int, month: int) -> datetime:
+    """The last second of the month, UTC: a card that expires 05/27 works through 31 May 2027."""
+    last_day = calendar.monthrange(year, month)[1]
+    return datetime(year, month, last_day, tzinfo=UTC) + timedelta(days=1) - timedelta(seconds=1)
+
+
+def order_snapshot(
+    site: str, order: OrderDocument, *, pickup_methods: PickupMethods = DEFAULT_PICKUP_METHODS
+) -> OrderSnapshot:
+    facts = order.facts(pickup_methods)
+    stage = stage_for(facts)
+    if stage is None:
+        raise ProviderError(
+            f"order {order.order_no} was replaced by another order",
+            provider=PROVIDER,
+            kind="not_found",
+            transient=False,
+        )
+    customer = order.customer_ref()
+    billing = order.billing_address or Address()
+    return OrderSnapshot(
+        platform=Platform.SFCC,
+        store=site,
+        order_id=order.order_no,
+        platform_status=platform_status(facts),
+        stage=stage,
+        customer=Recipient(
+            customer_id=customer.customer_id,
+            name=customer.name,
+            email=customer.email,
+            phone=customer.phone,
+            locale=_language(customer.locale),
+            country=billing.country_code.upper() if billing.country_code else None,
+        ),
+        total=order.total(),
+        currency=order.currency,
+        created_at=_utc(order.creation_date),
+        lines=[
+            OrderLine(
+                product_id=item.product_id,
+                name=item.name(),
+                sku=item.product_id,
+                quantity=int(item.quantity),
+                price=item.unit_price(),
+                image_url=item.c_imageUrl,
+            )
+            for item in order.product_items
+        ],
+        shipments=[
+            Shipment(
+                shipment_id=shipment.shipment_id or f"shipment-{number}",
+                carrier=shipment.c_carrier,
+                tracking_number=shipment.tracking_number,
+                tracking_link=shipment.c_trackingUrl,
+                shipping_method=(
+                    (shipment.shipping_method.name or shipment.shipping_method.id)
+                    if shipment.shipping_method
+                    else None
+                ),
+            )
+            for number, shipment in enumerate(order.shipments, start=1)
+        ],
+        shipping_city=next(
+            (
+                s.shipping_address.city
+                for s in order.shipments
+                if s.shipping_address and s.shipping_address.city
+            ),
+            None,
+        ),
+    )
+
+
+def cart_snapshot(site: str, basket: BasketDocument) -> CartSnapshot:
+    customer = basket.customer_ref()
+    total = next((t for t in (basket.order_total, basket.product_total) if t is not None), None)
+    lines = [
+        CartLine(
+            product_id=item.product_id,
+            name=item.name(),
+            sku=item.product_id,
+            quantity=int(item.quantity),
+            price=item.unit_price(),
+            image_url=item.c_imageUrl,
+            url=item.c_url,
+        )
+        for item in basket.product_items
+    ]
+    return CartSnapshot(
+        platform=Platform.SFCC,
+        store=site,
+        cart_id=basket.basket_id,
+        customer=Recipient(
+            customer_id=customer.customer_id,
+            name=customer.name,
+            email=customer.email,
+            phone=customer.phone,
+            locale=_language(customer.locale),
+        ),
+        lines=lines,
+        total=total if total is not None else sum((line.price * line.quantity for line in lines), Decimal(0)),
+        currency=basket.currency,
+        checkout_url=basket.c_checkoutUrl,
+        updated_at=_utc(basket.last_modified),
+    )
+
+
+def product_info(product: ProductDocument) -> ProductInfo:
+    return ProductInfo(
+        product_id=product.id,
+        name=product.name or product.id,
+        sku=product.id,
+        # SFCC category ids are the merchant's stable keys ("electronics", "mens-shoes"): review
+        # policies are written against them.
+        categories=[product.primary_category_id] if product.primary_category_id else [],
+        url=product.c_url,
+        image_url=product.image(),
+        replenish_days=product.c_replenishDays,
+    )
+
+
+def _language(locale: str | None) -> str:
+    # SFCC locales look like "en_US" or "default"; templates are per language.
+    if not locale or locale == "default":
+        return "en"
+    return locale.replace("-", "_").split("_", 1)[0].lower() or "en"
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def as_document(model: type[_D], value: Any, what: str) -> _D:
+    """Validate an API answer; a shape we cannot read is a permanent `InvalidResponse`."""
+    try:
+        return model.model_validate(value)
+    except ValidationError as exc:
+        raise invalid(f"unexpected {what} shape: {exc.errors(include_url=False)}") from None

@@ -1,0 +1,202 @@
+"""The campaigns API: start a promotional campaign, pause, resume or cancel it, and read its progress,
+behind the bearer token of the ingress's own APIs (`TIDINGS_API_TOKEN`).
+
+    POST /campaigns                               a CampaignSpec → 202 (409: the id is taken)
+    GET  /campaigns/{store}/{campaign_id}         its progress (sent, suppressed, failed, remaining …)
+    POST /campaigns/{store}/{campaign_id}/pause   no new sends until resumed
+    POST /campaigns/{store}/{campaign_id}/resume
+    POST /campaigns/{store}/{campaign_id}/cancel  stop; the run ends with the progress so far
+
+`start_campaign` and `campaign_progress` are shared with the CLI (`tidings campaign …`).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import ValidationError
+from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from activities.rendering import TEMPLATE_DIR
+from domain.campaign import CampaignPolicy, CampaignSpec, CampaignStatus
+from domain.events import campaign_workflow_id
+from domain.settings import Settings
+from workflows.campaign import Campaign, CampaignInput
+
+log = logging.getLogger("tidings.campaigns")
+
+BEARER = HTTPBearer(auto_error=False)
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]
+SIGNALS = ("pause", "resume", "cancel")
+
+
+class CampaignNotFound(LookupError):
+    pass
+
+
+class CampaignFinished(RuntimeError):
+    pass
+
+
+def missing_templates(spec: CampaignSpec) -> list[str]:
+    """Templates the campaign needs that do not exist (English is the fallback every locale has)."""
+    return [
+        f"campaign/{spec.template}.{channel.value}.en.j2"
+        for channel in spec.channels
+        if not (TEMPLATE_DIR / "campaign" / f"{spec.template}.{channel.value}.en.j2").is_file()
+    ]
+
+
+def describe_errors(exc: ValidationError) -> str:
+    """ "segment.country: …; content.subject is missing": the field path and what is wrong."""
+    problems = []
+    for error in exc.errors(include_url=False):
+        where = ".".join(str(part) for part in error["loc"]) or "(body)"
+        problems.append(f"{where} is missing" if error["type"] == "missing" else f"{where}: {error['msg']}")
+    return "; ".join(problems)
+
+
+async def start_campaign(client: Client, settings: Settings, spec: CampaignSpec) -> str:
+    """Start the campaign's run; raises `WorkflowAlreadyStartedError` when its id was used before.
+    An id may be reused only after a run that failed or was terminated (the ledger still keeps
+    anyone who already got the message from getting it twice)."""
+    workflow_id = campaign_workflow_id(spec.store, spec.campaign_id)
+    policy = CampaignPolicy.from_settings(settings.for_store(spec.platform, spec.store))
+    await client.start_workflow(
+        Campaign.run,
+        CampaignInput(spec=spec, policy=policy),
+        id=workflow_id,
+        task_queue=settings.task_queue,
+        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+    )
+    return workflow_id
+
+
+async def campaign_progress(client: Client, store: str, campaign_id: str) -> CampaignStatus:
+    """The progress of a running campaign (its query) or of a finished one (its result, which needs
+    no worker). Raises `CampaignNotFound`."""
+    handle = client.get_workflow_handle(campaign_workflow_id(store, campaign_id), result_type=CampaignStatus)
+    try:
+        description = await handle.describe()
+        if description.status is WorkflowExecutionStatus.COMPLETED:
+            return await handle.result()
+        return await handle.query(Campaign.progress)
+    except RPCError as exc:
+        if exc.status is RPCStatusCode.NOT_FOUND:
+            raise CampaignNotFound(f"no campaign {campaign_id} in store {store}") from None
+        raise
+
+
+async def signal_campaign(client: Client, store: str, campaign_id: str, signal: str) -> None:
+    """pause, resume or cancel. Raises `CampaignNotFound`, or `CampaignFinished` when it has ended."""
+    if signal not in SIGNALS:
+        raise ValueError(f"unknown campaign signal {signal!r}")
+    handle = client.get_workflow_handle(campaign_workflow_id(store, campaign_id))
+    try:
+        await handle.signal(signal)
+    except RPCError as exc:
+        if exc.status is not RPCStatusCode.NOT_FOUND:
+            raise
+        try:
+            description = await handle.describe()
+        except RPCError as missing:
+            if missing.status is RPCStatusCode.NOT_FOUND:
+                raise CampaignNotFound(f"no campaign {campaign_id} in store {store}") from None
+            raise
+        how = description.status.name.lower() if description.status else "closed"
+        raise CampaignFinished(f"campaign {campaign_id} has ended ({how})") from None
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+def router(settings: Settings) -> APIRouter:
+    def authorised(credentials: Credentials) -> None:
+        token = settings.api_token.get_secret_value() if settings.api_token else None
+        if token is None:
+            raise HTTPException(401, "API token not configured (TIDINGS_API_TOKEN)")
+        if credentials is None:
+            raise HTTPException(401, "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
+        if not hmac.compare_digest(credentials.credentials.encode(), token.encode()):
+            raise HTTPException(401, "wrong bearer token", headers={"WWW-Authenticate": "Bearer"})
+
+    api = APIRouter(prefix="/campaigns", tags=["campaigns"], dependencies=[Depends(authorised)])
+
+    @api.post(
+        "",
+        status_code=202,
+        responses={400: {}, 401: {}, 409: {}, 503: {}},
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": CampaignSpec.model_json_schema()}},
+            }
+        },
+    )
+    async def create_campaign(request: Request) -> Any:
+        """Start a campaign. The body is a CampaignSpec; unknown fields are refused (a misspelt
+        segment filter must not widen the audience)."""
+        try:
+            spec = CampaignSpec.model_validate(json.loads(await request.body()))
+        except json.JSONDecodeError as exc:
+            return _error(400, f"body is not JSON: {exc.msg}")
+        except ValidationError as exc:
+            return _error(400, describe_errors(exc))
+        missing = missing_templates(spec)
+        if missing:
+            return _error(400, f"template: {spec.template!r} has no {', '.join(missing)}")
+        client: Client = request.app.state.client
+        try:
+            workflow_id = await start_campaign(client, settings, spec)
+        except WorkflowAlreadyStartedError:
+            return _error(409, f"campaign {spec.campaign_id} of store {spec.store} exists already")
+        except RPCError as exc:
+            log.warning("Temporal did not start campaign %s: %s", spec.campaign_id, exc)
+            return _error(503, "workflow engine unavailable; retry later")
+        return {
+            "status": "started",
+            "workflow_id": workflow_id,
+            "progress": f"/campaigns/{spec.store}/{spec.campaign_id}",
+        }
+
+    @api.get("/{store}/{campaign_id}", response_model=CampaignStatus, responses={404: {}})
+    async def get_progress(store: str, campaign_id: str, request: Request) -> Any:
+        try:
+            return await campaign_progress(request.app.state.client, store, campaign_id)
+        except CampaignNotFound as exc:
+            return _error(404, str(exc))
+
+    async def _signal(request: Request, store: str, campaign_id: str, signal: str) -> Any:
+        try:
+            await signal_campaign(request.app.state.client, store, campaign_id, signal)
+        except CampaignNotFound as exc:
+            return _error(404, str(exc))
+        except CampaignFinished as exc:
+            return _error(409, str(exc))
+        return JSONResponse({"status": "accepted", "signal": signal}, status_code=202)
+
+    @api.post("/{store}/{campaign_id}/pause", status_code=202, responses={404: {}, 409: {}})
+    async def pause(store: str, campaign_id: str, request: Request) -> Any:
+        """No new sends until resumed (sends already under way finish)."""
+        return await _signal(request, store, campaign_id, "pause")
+
+    @api.post("/{store}/{campaign_id}/resume", status_code=202, responses={404: {}, 409: {}})
+    async def resume(store: str, campaign_id: str, request: Request) -> Any:
+        return await _signal(request, store, campaign_id, "resume")
+
+    @api.post("/{store}/{campaign_id}/cancel", status_code=202, responses={404: {}, 409: {}})
+    async def cancel(store: str, campaign_id: str, request: Request) -> Any:
+        """Stop the campaign; it ends with the progress so far."""
+        return await _signal(request, store, campaign_id, "cancel")
+
+    return api
