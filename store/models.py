@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
-from sqlalchemy import Boolean, DateTime, Integer, String, Text
+from sqlalchemy import Boolean, DateTime, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -108,3 +109,27 @@ class ConversationRow(Base):
     status: Mapped[str] = mapped_column(String(10))  # open, closed
     opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class CustomerRow(Base):
+    """What campaigns segment on, one row per customer: recorded by the CustomerLifecycle as the
+    platform tells it (profile, loyalty tier, orders). Country upper-case, language and tier lower-case."""
+
+    __tablename__ = "customers"
+    __table_args__ = (Index("ix_customers_page", "store", "platform", "customer_id"),)
+
+    platform: Mapped[str] = mapped_column(String(30), primary_key=True)
+    store: Mapped[str] = mapped_column(String(100), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    email: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    phone: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    locale: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    country: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    tier: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    birthday: Mapped[str | None] = mapped_column(String(5), nullable=True)  # "MM-DD"
+    orders_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_order_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    total_spent: Mapped[Decimal | None] = mapped_column(Numeric(14, 2), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from store.conversations import ConversationStore
+from store.customers import CustomerStore
 from store.db import open_engine
 from store.inbound import InboundLog
 from store.ledger import Ledger
@@ -22,6 +23,7 @@ class Stores:
     opt_outs: OptOutStore
     inbound: InboundLog
     conversations: ConversationStore
+    customers: CustomerStore
 
     @classmethod
     async def open(cls, url: str) -> Stores:
@@ -33,6 +35,7 @@ class Stores:
             OptOutStore(engine),
             InboundLog(engine),
             ConversationStore(engine),
+            CustomerStore(engine),
         )
 
     async def close(self) -> None:

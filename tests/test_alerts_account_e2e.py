@@ -21,7 +21,6 @@ from starter.ingress import create_app as create_ingress
 from tests.conftest import API_TOKEN, WEBHOOK_SECRET, Served, free_port
 from tests.shop import Shop, eventually
 
-
 WINDOW = 6.0  # seconds: the alert window of the ingress below
 
 
