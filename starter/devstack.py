@@ -20,6 +20,9 @@ from workflows.search_attributes import ALL_KEYS
 DEV_WEBHOOK_SECRET = "tidings-dev-client-secret"
 DEV_CALLBACK_SECRET = "tidings-dev-callback-secret"
 DEV_API_TOKEN = "tidings-dev-api-token"
+DEV_SFCC_SECRET = "tidings-dev-sfcc-secret"
+DEV_SAP_USER = "tidings-dev"
+DEV_SAP_PASSWORD = "tidings-dev-sap-password"
 
 
 def temporal_binary() -> str:
@@ -90,6 +93,9 @@ def stack_environment(
     env.setdefault("TIDINGS_BIGCOMMERCE_CLIENT_SECRET", DEV_WEBHOOK_SECRET)
     env.setdefault("TIDINGS_OPENTEXT_CALLBACK_SECRET", DEV_CALLBACK_SECRET)
     env.setdefault("TIDINGS_API_TOKEN", DEV_API_TOKEN)
+    env.setdefault("TIDINGS_SFCC_WEBHOOK_SECRET", DEV_SFCC_SECRET)
+    env.setdefault("TIDINGS_SAP_WEBHOOK_USER", DEV_SAP_USER)
+    env.setdefault("TIDINGS_SAP_WEBHOOK_PASSWORD", DEV_SAP_PASSWORD)
     env.setdefault("TIDINGS_DATABASE_URL", f"sqlite+aiosqlite:///{data_dir / 'tidings.db'}")
     env.update(extra or {})
     return env
