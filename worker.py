@@ -15,6 +15,7 @@ import httpx
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.audience import AudienceActivities
 from activities.callbacks import CallbackActivities
 from activities.conversations import ConversationActivities
 from activities.delivery import DeliveryActivities
@@ -93,6 +94,7 @@ async def activity_set(settings: Settings) -> AsyncIterator[list[Callable[..., A
             )
         callbacks = CallbackActivities(platforms, desk)
         conversations = ConversationActivities(stores)
+        audience = AudienceActivities(stores)
         try:
             yield [
                 delivery.send_message,
@@ -105,6 +107,9 @@ async def activity_set(settings: Settings) -> AsyncIterator[list[Callable[..., A
                 callbacks.add_order_note,
                 callbacks.record_case_update,
                 conversations.open_conversation,
+                audience.record_customer,
+                audience.audience_count,
+                audience.audience_page,
                 conversations.close_conversation,
             ]
         finally:
@@ -121,8 +126,21 @@ async def running_worker(client: Client, settings: Settings) -> AsyncIterator[Wo
             activities=activities,
             interceptors=[MessageMetrics()],
         )
-        async with worker:
+        # Bulk marketing sends (restocks, campaigns) on their own queue: its activity rate limit is
+        # the provider's ceiling across all of them, and transactional sends never queue behind them.
+        bulk = Worker(
+            client,
+            task_queue=bulk_queue(settings),
+            activities=[a for a in activities if getattr(a, "__name__", "") == "send_message"],
+            max_task_queue_activities_per_second=settings.restock_send_rate,
+            interceptors=[MessageMetrics()],
+        )
+        async with worker, bulk:
             yield worker
+
+
+def bulk_queue(settings: Settings) -> str:
+    return f"{settings.task_queue}-bulk"
 
 
 async def run(settings: Settings) -> None:

@@ -116,6 +116,24 @@ async def signal_campaign(client: Client, store: str, campaign_id: str, signal: 
         raise CampaignFinished(f"campaign {campaign_id} has ended ({how})") from None
 
 
+def _inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
+    """The spec's JSON schema with its `$defs` written in place, so it stands on its own inside the
+    OpenAPI document (whose `#/` is not the schema's)."""
+    defs = schema.get("$defs", {})
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return walk(defs[ref.removeprefix("#/$defs/")])
+            return {key: walk(value) for key, value in node.items() if key != "$defs"}
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        return node
+
+    return dict(walk(schema))
+
+
 def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
@@ -139,7 +157,7 @@ def router(settings: Settings) -> APIRouter:
         openapi_extra={
             "requestBody": {
                 "required": True,
-                "content": {"application/json": {"schema": CampaignSpec.model_json_schema()}},
+                "content": {"application/json": {"schema": _inline_refs(CampaignSpec.model_json_schema())}},
             }
         },
     )

@@ -12,8 +12,10 @@ import typer
 from rich.console import Console
 
 from domain.settings import get_settings
+from starter.campaign_cli import campaign
 
 app = typer.Typer(help="Tidings: durable commerce lifecycle messaging on Temporal.", no_args_is_help=True)
+app.add_typer(campaign, name="campaign")
 console = Console()
 
 

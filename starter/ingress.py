@@ -24,7 +24,7 @@ from connectors.errors import WebhookAuthError, WebhookPayloadError
 from connectors.webhook import ParsedWebhook
 from domain.events import Platform
 from domain.settings import Settings
-from starter import callbacks, preferences_api
+from starter import callbacks, campaigns_api, preferences_api, subscriptions_api
 from starter.journeys import deliver_all
 from starter.observability.metrics import instrument_metrics
 from starter.observability.tracing import instrument_app
@@ -73,6 +73,8 @@ def create_app(
 
     app.include_router(callbacks.router(settings))
     app.include_router(preferences_api.router(settings))
+    app.include_router(campaigns_api.router(settings))
+    app.include_router(subscriptions_api.router(settings))
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

@@ -95,6 +95,30 @@ def context(with_shipment: bool) -> dict[str, object]:
         ],
     }
     return {
+        "loyalty": {
+            "points": 120,
+            "balance": 1520,
+            "tier": "gold",
+            "previous_tier": "silver",
+            "upgrade": True,
+            "reward": {
+                "name": "Summer voucher",
+                "amount": "10.00",
+                "currency": "EUR",
+                "expires_at": "2026-11-30T23:59:00+00:00",
+            },
+            "offer_code": "BDAY15",
+            "suggestions": ["Descaler", "Milk Frother", "Espresso Cups (set of 4)"],
+            "last_order_at": "2026-08-01T10:00:00+00:00",
+        },
+        "campaign": {
+            "subject": "Autumn sale: 20 % off coffee",
+            "text": "Our autumn sale has started.\n\n"
+            "Every coffee & <espresso> machine is 20 % off until Sunday.",
+            "short_text": "Autumn sale: 20 % off every coffee machine until Sunday.",
+            "link": "https://abc123.example/sale",
+            "code": "AUTUMN20",
+        },
         "order": order,
         "cart": cart,
         "incentive_code": "COMEBACK10",

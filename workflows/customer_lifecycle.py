@@ -1,0 +1,590 @@
+"""CustomerLifecycle: one long-lived run per customer (`customer:{platform}:{store}:{customer_id}`).
+
+Loyalty and win-back for one customer, driven by the platform's events and by durable timers:
+- POINTS_EARNED: "you earned N points" at once (transactional by default: see LoyaltyPolicy).
+- REWARD_EXPIRING: a reminder `reward_lead` before the reward's expiry (marketing).
+- TIER_CHANGED: an upgrade is announced; a downgrade only recorded (unless the policy says otherwise).
+- CUSTOMER_UPDATED: profile facts (birthday "MM-DD", locale, country, tier, points balance) kept in
+  state; a birthday arms a yearly timer to the next birthday, store-local time.
+- PRODUCT_SUGGESTIONS: one marketing message with the products the platform picked.
+- ORDER_CREATED (fanned out to this run by the routing): counts the order and restarts the win-back
+  clock; `winback_after` without an order sends one win-back, and no other until a new order.
+What the run learns about the customer is upserted into the customers table (`record_customer`)
+so that campaigns can segment on it. Marketing goes through the delivery activity (consent, caps);
+a message held by quiet hours is kept with its due time and retried by a timer, so one held message
+never blocks the others. The run continues-as-new every `events_per_run` events (or when Temporal
+suggests it), carrying its state: profile, points, orders, timers, held messages, dedupe memory.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from pydantic import BaseModel, Field
+from temporalio import workflow
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.audience import AudienceActivities
+    from activities.delivery import DeliveryActivities
+    from domain.campaign import CustomerFacts
+    from domain.events import CommerceEvent, CustomerRef, EventType, Platform
+    from domain.loyalty_policy import LoyaltyPolicy, parse_birthday
+    from domain.notifications import (
+        Category,
+        Channel,
+        DeliveryReceipt,
+        MessageRequest,
+        MessageResult,
+        MessageStatus,
+        Recipient,
+    )
+    from workflows import search_attributes as sa
+    from workflows.messaging import Messenger, WaitingMessage, call
+    from workflows.timeline import Timeline, TimelineEntry
+
+SEEN_EVENT_MEMORY = 200
+RECENT_ORDERS = 50  # order ids remembered, so one order fanned out twice counts once
+RECENT_MESSAGES = 30  # carried into the next run for the status query and receipts
+RECENT_TIMELINE = 50
+
+
+class CustomerProfile(BaseModel):
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    locale: str | None = None
+    country: str | None = None
+    tier: str | None = None
+    birthday: str | None = None  # "MM-DD"
+    points_balance: int | None = None
+
+
+class PendingReward(BaseModel):
+    reward: str  # its identity: the platform's name for it, else its expiry
+    name: str | None = None  # the platform's name for it, for the message
+    expires_at: datetime
+    remind_at: datetime  # when the reminder is due (time-scaled)
+    amount: Decimal | None = None
+    currency: str | None = None
+    link: str | None = None
+
+
+class HeldMessage(BaseModel):
+    """A message quiet hours held back: sent again at `not_before`."""
+
+    request: MessageRequest
+    not_before: datetime
+    reason: str
+
+
+class LifecycleState(BaseModel):
+    """Everything a run hands to the next one when it continues-as-new."""
+
+    profile: CustomerProfile = Field(default_factory=CustomerProfile)
+    orders_count: int = 0
+    recent_orders: list[str] = Field(default_factory=list)
+    last_order_at: datetime | None = None
+    total_spent: Decimal | None = None
+    winback_due: datetime | None = None
+    winback_sent_for: datetime | None = None  # the last order whose lapse was already won back
+    birthday_occurrence: datetime | None = None  # the next birthday, calendar time
+    birthday_due: datetime | None = None  # when its message goes out (time-scaled)
+    rewards: list[PendingReward] = Field(default_factory=list)
+    held: list[HeldMessage] = Field(default_factory=list)
+    seen: list[str] = Field(default_factory=list)
+    pending: list[CommerceEvent] = Field(default_factory=list)  # received, not handled yet
+    messages: list[MessageResult] = Field(default_factory=list)
+    timeline: list[TimelineEntry] = Field(default_factory=list)
+    runs: int = 1
+
+
+class CustomerLifecycleInput(BaseModel):
+    platform: Platform
+    store: str
+    customer_id: str
+    policy: LoyaltyPolicy = Field(default_factory=LoyaltyPolicy)
+    state: LifecycleState | None = None  # set by continue-as-new
+
+
+class LifecycleStatus(BaseModel):
+    workflow_id: str
+    customer_id: str
+    stage: str  # no_orders, active, lapsed
+    profile: CustomerProfile
+    orders_count: int
+    last_order_at: datetime | None
+    next_birthday: datetime | None
+    birthday_due: datetime | None
+    winback_due: datetime | None
+    rewards: list[PendingReward]
+    waiting: list[WaitingMessage]
+    messages: list[MessageResult]
+    timeline: list[TimelineEntry]
+    runs: int
+    events_this_run: int
+
+
+@workflow.defn
+class CustomerLifecycle:
+    @workflow.init
+    def __init__(self, inp: CustomerLifecycleInput) -> None:
+        self._inp = inp
+        self._policy = inp.policy
+        self._s = inp.state.model_copy(deep=True) if inp.state else LifecycleState()
+        self._timeline = Timeline(workflow.now)
+        self._timeline.entries = self._s.timeline
+        self._messenger = Messenger(self._timeline.note)
+        self._messenger.messages = self._s.messages
+        self._events_this_run = 0
+        self._dirty = False  # facts the customers table has not heard yet
+        self._stage: str | None = None
+
+    # --- signals and queries -------------------------------------------------------------------
+
+    @workflow.signal
+    def commerce_event(self, event: CommerceEvent) -> None:
+        if event.event_id in self._s.seen:
+            return
+        self._s.seen = [*self._s.seen[-SEEN_EVENT_MEMORY + 1 :], event.event_id]
+        self._s.pending.append(event)
+
+    @workflow.signal
+    def delivery_receipt(self, receipt: DeliveryReceipt) -> None:
+        self._messenger.apply_receipt(receipt)
+
+    @workflow.query
+    def status(self) -> LifecycleStatus:
+        s = self._s
+        return LifecycleStatus(
+            workflow_id=workflow.info().workflow_id,
+            customer_id=self._inp.customer_id,
+            stage=self._current_stage(),
+            profile=s.profile,
+            orders_count=s.orders_count,
+            last_order_at=s.last_order_at,
+            next_birthday=s.birthday_occurrence,
+            birthday_due=s.birthday_due,
+            winback_due=s.winback_due,
+            rewards=s.rewards,
+            waiting=[
+                WaitingMessage(
+                    key=h.request.key,
+                    step=f"{h.request.journey}/{h.request.step}",
+                    channel=None,
+                    until=h.not_before,
+                    reason=h.reason,
+                )
+                for h in s.held
+            ],
+            messages=self._messenger.messages,
+            timeline=self._timeline.entries,
+            runs=s.runs,
+            events_this_run=self._events_this_run,
+        )
+
+    # --- the run -------------------------------------------------------------------------------
+
+    @workflow.run
+    async def run(self, inp: CustomerLifecycleInput) -> None:
+        sa.upsert(platform=inp.platform.value, store=inp.store, customer_id=inp.customer_id)
+        while True:
+            while self._s.pending:
+                event = self._s.pending.pop(0)
+                self._events_this_run += 1
+                await self._handle(event)
+            await self._fire_due_timers()
+            if self._dirty:
+                self._dirty = False
+                await call(AudienceActivities.record_customer, self._facts())
+            self._set_stage()
+            if not self._s.pending and self._time_to_continue():
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                workflow.continue_as_new(self._next_input())
+            due = self._next_due()
+            self._describe(due)
+            timeout = max(due - workflow.now(), timedelta(0)) if due else None
+            try:
+                await workflow.wait_condition(lambda: bool(self._s.pending), timeout=timeout)
+            except TimeoutError:
+                pass
+
+    def _time_to_continue(self) -> bool:
+        return (
+            self._events_this_run >= self._policy.events_per_run
+            or workflow.info().is_continue_as_new_suggested()
+        )
+
+    def _next_input(self) -> CustomerLifecycleInput:
+        state = self._s.model_copy(
+            update={
+                "messages": self._messenger.messages[-RECENT_MESSAGES:],
+                "timeline": self._timeline.entries[-RECENT_TIMELINE:],
+                "runs": self._s.runs + 1,
+            }
+        )
+        return self._inp.model_copy(update={"state": state})
+
+    # --- events --------------------------------------------------------------------------------
+
+    async def _handle(self, event: CommerceEvent) -> None:
+        self._timeline.note("event", event.raw_scope or event.type.value, event_id=event.event_id)
+        self._absorb(event.customer)
+        kind = event.type
+        if kind is EventType.ORDER_CREATED:
+            self._order(event)
+        elif kind is EventType.CUSTOMER_UPDATED:
+            self._profile_update(event)
+        elif kind is EventType.POINTS_EARNED:
+            await self._points(event)
+        elif kind is EventType.REWARD_EXPIRING:
+            await self._reward(event)
+        elif kind is EventType.TIER_CHANGED:
+            await self._tier(event)
+        elif kind is EventType.PRODUCT_SUGGESTIONS:
+            await self._suggestions(event)
+        else:
+            self._timeline.note("note", f"{kind.value}: nothing to do for a customer's lifecycle")
+
+    def _absorb(self, ref: CustomerRef) -> None:
+        """Addresses and names the event carries are the platform's latest word."""
+        profile = self._s.profile
+        for field in ("name", "email", "phone", "locale"):
+            value = getattr(ref, field)
+            if value and value != getattr(profile, field):
+                setattr(profile, field, value)
+                self._dirty = True
+
+    def _order(self, event: CommerceEvent) -> None:
+        s = self._s
+        # A fanned-out order event may come without its order payload (so it routes here, not to
+        # the order's journey): then `extra["order_id"]` names it, else the event itself must do.
+        order_id = event.order.order_id if event.order else str(event.extra.get("order_id") or event.event_id)
+        if order_id in s.recent_orders:
+            self._timeline.note("note", f"order {order_id} already counted")
+            return
+        s.recent_orders = [*s.recent_orders[-RECENT_ORDERS + 1 :], order_id]
+        s.orders_count += 1
+        if s.last_order_at is None or event.occurred_at > s.last_order_at:
+            s.last_order_at = event.occurred_at
+        total = _decimal(event.extra.get("order_total"))
+        if total is not None:
+            s.total_spent = (s.total_spent or Decimal(0)) + total
+        self._dirty = True
+        self._arm_winback()
+
+    def _profile_update(self, event: CommerceEvent) -> None:
+        profile, account = self._s.profile, event.account
+        country = event.extra.get("country")
+        if isinstance(country, str) and country.strip():
+            profile.country = country.strip().upper()
+        orders = event.extra.get("orders_count")
+        if isinstance(orders, int) and orders > self._s.orders_count:
+            self._s.orders_count = orders  # the platform counted orders from before our time
+        spent = _decimal(event.extra.get("total_spent"))
+        if spent is not None:
+            self._s.total_spent = spent
+        if account is not None:
+            if account.tier:
+                profile.tier = account.tier
+            if account.balance is not None:
+                profile.points_balance = account.balance
+            if account.birthday and account.birthday != profile.birthday:
+                try:
+                    parse_birthday(account.birthday)
+                except ValueError as exc:
+                    self._timeline.note("note", f"birthday ignored: {exc}")
+                else:
+                    profile.birthday = account.birthday
+                    self._arm_birthday()
+        self._dirty = True
+
+    async def _points(self, event: CommerceEvent) -> None:
+        account, profile = event.account, self._s.profile
+        points = account.points if account else None
+        if account is not None and account.balance is not None:
+            profile.points_balance = account.balance
+        elif points is not None:
+            profile.points_balance = (profile.points_balance or 0) + points
+        if not points or points <= 0:
+            self._timeline.note("note", "no points earned: nothing to tell")
+            return
+        await self._send(
+            "points_earned",
+            self._policy.points_category,
+            self._policy.points_channels,
+            {"points": points},
+            suffix=event.event_id,
+        )
+
+    async def _reward(self, event: CommerceEvent) -> None:
+        account = event.account
+        if account is None or account.expires_at is None:
+            self._timeline.note("note", "reward expiring without an expiry date: ignored")
+            return
+        now = workflow.now()
+        if account.expires_at <= now:
+            self._timeline.note("note", f"reward expired at {account.expires_at:%Y-%m-%d %H:%M}: too late")
+            return
+        name = account.detail or f"{account.expires_at:%Y%m%dT%H%M}"
+        remind = account.expires_at - self._policy.reward_lead
+        reward = PendingReward(
+            reward=name,
+            name=account.detail,
+            expires_at=account.expires_at,
+            remind_at=now + self._policy.wait(remind - now),
+            amount=account.amount,
+            currency=account.currency,
+            link=account.link,
+        )
+        self._s.rewards = sorted(
+            [r for r in self._s.rewards if r.reward != name] + [reward], key=lambda r: r.remind_at
+        )
+        self._timeline.note("note", f"reward {name}: reminder due {reward.remind_at:%Y-%m-%d %H:%M:%S} UTC")
+
+    async def _tier(self, event: CommerceEvent) -> None:
+        account, profile = event.account, self._s.profile
+        if account is None or not account.tier:
+            self._timeline.note("note", "tier change without a tier: ignored")
+            return
+        previous = account.previous_tier or profile.tier
+        profile.tier = account.tier
+        self._dirty = True
+        if previous and previous.strip().lower() == account.tier.strip().lower():
+            return
+        upgrade = self._policy.is_upgrade(account.tier, previous)
+        if not upgrade and not self._policy.announce_downgrades:
+            self._timeline.note("note", f"tier {previous} → {account.tier}: a downgrade, not announced")
+            return
+        await self._send(
+            "tier_changed",
+            Category.TRANSACTIONAL,  # membership status news, like an order update
+            self._policy.tier_channels,
+            {"tier": account.tier, "previous_tier": previous, "upgrade": upgrade},
+            suffix=event.event_id,
+        )
+
+    async def _suggestions(self, event: CommerceEvent) -> None:
+        products = [p for p in (event.account.products if event.account else []) if p.strip()]
+        if not products:
+            self._timeline.note("note", "suggestions without products: nothing to send")
+            return
+        await self._send(
+            "suggestions",
+            Category.MARKETING,
+            self._policy.suggestion_channels,
+            {"suggestions": products[:6]},
+            suffix=event.event_id,
+        )
+
+    # --- timers --------------------------------------------------------------------------------
+
+    def _arm_winback(self) -> None:
+        s, now = self._s, workflow.now()
+        if s.last_order_at is None or s.winback_sent_for == s.last_order_at:
+            s.winback_due = None
+            return
+        s.winback_due = now + self._policy.wait(s.last_order_at + self._policy.winback_after - now)
+
+    def _arm_birthday(self) -> None:
+        s, now = self._s, workflow.now()
+        assert s.profile.birthday is not None
+        s.birthday_occurrence = self._policy.next_birthday(s.profile.birthday, now)
+        s.birthday_due = now + self._policy.wait(s.birthday_occurrence - now)
+        self._timeline.note(
+            "note", f"next birthday {s.birthday_occurrence:%Y-%m-%d}, offer due {s.birthday_due:%H:%M:%S} UTC"
+        )
+
+    def _next_due(self) -> datetime | None:
+        s = self._s
+        dues = [
+            s.winback_due,
+            s.birthday_due,
+            *(r.remind_at for r in s.rewards),
+            *(h.not_before for h in s.held),
+        ]
+        return min((d for d in dues if d is not None), default=None)
+
+    async def _fire_due_timers(self) -> None:
+        s = self._s
+        now = workflow.now()
+        for held in [h for h in s.held if h.not_before <= now]:
+            s.held.remove(held)
+            await self._deliver(held.request)
+        for reward in [r for r in s.rewards if r.remind_at <= now]:
+            s.rewards.remove(reward)
+            await self._send(
+                "reward_expiring",
+                Category.MARKETING,
+                self._policy.reward_channels,
+                {
+                    "reward": {
+                        "name": reward.name,
+                        "expires_at": reward.expires_at.isoformat(),
+                        "amount": str(reward.amount) if reward.amount is not None else None,
+                        "currency": reward.currency,
+                    }
+                },
+                suffix=reward.reward,
+                link=reward.link,
+            )
+        if s.birthday_due is not None and s.birthday_due <= now and s.birthday_occurrence is not None:
+            await self._birthday()
+        if s.winback_due is not None and s.winback_due <= now and s.last_order_at is not None:
+            s.winback_due = None
+            s.winback_sent_for = s.last_order_at
+            await self._send(
+                "winback",
+                Category.MARKETING,
+                self._policy.winback_channels,
+                {"offer_code": self._policy.winback_code, "last_order_at": s.last_order_at.isoformat()},
+                suffix=f"{s.last_order_at:%Y%m%dT%H%M%S}",
+            )
+
+    async def _birthday(self) -> None:
+        s = self._s
+        assert s.birthday_occurrence is not None and s.birthday_due is not None
+        assert s.profile.birthday is not None
+        occurrence, due = s.birthday_occurrence, s.birthday_due
+        # Next year's, anchored on this one's due time so a late send does not shift every year after.
+        s.birthday_occurrence = self._policy.next_birthday(s.profile.birthday, occurrence)
+        s.birthday_due = due + self._policy.wait(s.birthday_occurrence - occurrence)
+        await self._send(
+            "birthday",
+            Category.MARKETING,
+            self._policy.birthday_channels,
+            {"offer_code": self._policy.birthday_code},
+            suffix=str(occurrence.year),
+        )
+
+    # --- sending -------------------------------------------------------------------------------
+
+    def _recipient(self) -> Recipient:
+        p = self._s.profile
+        return Recipient(
+            customer_id=self._inp.customer_id,
+            name=p.name,
+            email=p.email,
+            phone=p.phone,
+            locale=p.locale,
+            country=p.country,
+        )
+
+    async def _send(
+        self,
+        step: str,
+        category: Category,
+        channels: list[Channel],
+        loyalty: dict[str, Any],
+        *,
+        suffix: str,
+        link: str | None = None,
+    ) -> None:
+        wf = workflow.info().workflow_id
+        profile = self._s.profile
+        context = {
+            "customer": {"name": profile.name},
+            "link": link or self._policy.store_url,
+            "loyalty": {
+                "points": None,
+                "balance": profile.points_balance,
+                "tier": profile.tier,
+                "previous_tier": None,
+                "upgrade": True,
+                "reward": None,
+                "offer_code": None,
+                "suggestions": [],
+                **loyalty,
+            },
+        }
+        await self._deliver(
+            MessageRequest(
+                key=f"{wf}:{step}:{suffix}",
+                workflow_id=wf,
+                journey="loyalty",
+                step=step,
+                category=category,
+                channels=channels,
+                recipient=self._recipient(),
+                context=context,
+                customer_key=f"{self._inp.platform.value}:{self._inp.store}:{self._inp.customer_id}",
+                policy=self._policy.delivery,
+            )
+        )
+
+    async def _deliver(self, request: MessageRequest) -> None:
+        """One send; a message quiet hours hold back waits in `held` for its timer, not in line."""
+        try:
+            result = await call(
+                DeliveryActivities.send_message, request.model_copy(update={"now": workflow.now()})
+            )
+        except ActivityError as err:
+            result = MessageResult(key=request.key, status=MessageStatus.FAILED, reason=str(err.cause or err))
+        step = f"{request.journey}/{request.step}"
+        if result.status is MessageStatus.DEFERRED and result.not_before is not None:
+            reason = result.reason or "quiet hours"
+            self._s.held.append(HeldMessage(request=request, not_before=result.not_before, reason=reason))
+            self._timeline.note("message", f"{step}: waiting, {reason}", message_key=request.key)
+            return
+        self._messenger.messages.append(result)
+        summary = f"{step}: {result.status}" + (f" by {result.channel}" if result.channel else "")
+        if result.reason:
+            summary += f" ({result.reason})"
+        self._timeline.note(
+            "message", summary, message_key=request.key, channel=result.channel, status=result.status
+        )
+
+    # --- bookkeeping ---------------------------------------------------------------------------
+
+    def _facts(self) -> CustomerFacts:
+        s, p = self._s, self._s.profile
+        return CustomerFacts(
+            platform=self._inp.platform,
+            store=self._inp.store,
+            customer_id=self._inp.customer_id,
+            email=p.email,
+            phone=p.phone,
+            name=p.name,
+            locale=p.locale,
+            country=p.country,
+            tier=p.tier,
+            birthday=p.birthday,
+            orders_count=s.orders_count,
+            last_order_at=s.last_order_at,
+            total_spent=s.total_spent,
+        )
+
+    def _current_stage(self) -> str:
+        s = self._s
+        if s.last_order_at is None:
+            return "no_orders"
+        return "lapsed" if s.winback_sent_for == s.last_order_at else "active"
+
+    def _set_stage(self) -> None:
+        stage = self._current_stage()
+        if stage != self._stage:
+            self._stage = stage
+            sa.upsert(stage=stage)
+
+    def _describe(self, due: datetime | None) -> None:
+        p = self._s.profile
+        parts = [f"Customer {self._inp.customer_id} ({self._inp.platform}/{self._inp.store})"]
+        if p.tier:
+            parts.append(f"tier {p.tier}")
+        if p.points_balance is not None:
+            parts.append(f"{p.points_balance} points")
+        parts.append(f"{self._s.orders_count} order(s)")
+        parts.append(f"next timer {due:%Y-%m-%d %H:%M:%S} UTC" if due else "no timer")
+        parts.append(f"{self._messenger.sent_count()} message(s) sent this run")
+        workflow.set_current_details(" · ".join(parts))
+
+
+def _decimal(value: object) -> Decimal | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
