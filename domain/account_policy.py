@@ -54,12 +54,5 @@ class AccountPolicy(BaseModel):
     @classmethod
     def from_settings(cls, settings: Settings) -> AccountPolicy:
         """The policy for one store (`settings.for_store(...)`), time scale applied."""
-        delivery = DeliveryPolicy(  # the same fields as starter.journeys.delivery_policy
-            marketing_cap=settings.marketing_cap,
-            store_time_zone=settings.store_time_zone,
-            default_region=settings.default_region,
-            default_locale=settings.default_locale,
-            from_name=settings.opentext_from_name,
-            opentext_account=settings.opentext_account,
-        )
+        delivery = settings.delivery_policy()
         return cls(delivery=delivery).scaled(settings.time_scale)

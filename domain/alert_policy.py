@@ -101,18 +101,6 @@ class AlertPolicy(BaseModel):
             cancellation_spike_count=settings.cancellation_spike_count,
             cancellation_spike_window=timedelta(minutes=settings.cancellation_spike_minutes),
             teams=teams,
-            delivery=_delivery(settings),
+            delivery=settings.delivery_policy(),
         )
         return policy.scaled(settings.time_scale)
-
-
-def _delivery(settings: Settings) -> DeliveryPolicy:
-    # The same fields as starter.journeys.delivery_policy (which domain code cannot import).
-    return DeliveryPolicy(
-        marketing_cap=settings.marketing_cap,
-        store_time_zone=settings.store_time_zone,
-        default_region=settings.default_region,
-        default_locale=settings.default_locale,
-        from_name=settings.opentext_from_name,
-        opentext_account=settings.opentext_account,
-    )

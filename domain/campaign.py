@@ -18,7 +18,6 @@ from typing import Self
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from domain.events import Platform
-from domain.loyalty_policy import delivery_from_settings
 from domain.notifications import Channel, DeliveryPolicy, Recipient
 from domain.settings import Settings
 
@@ -207,7 +206,7 @@ class CampaignPolicy(BaseModel):
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CampaignPolicy:
-        return cls(send_task_queue=f"{settings.task_queue}-bulk", delivery=delivery_from_settings(settings))
+        return cls(send_task_queue=f"{settings.task_queue}-bulk", delivery=settings.delivery_policy())
 
     def batch(self, rate: float) -> tuple[int, timedelta]:
         """Sends per batch and the time a batch takes at `rate`: 20/s → 20 every second, 0.5/s → 1

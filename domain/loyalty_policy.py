@@ -22,19 +22,6 @@ from domain.settings import Settings
 DEFAULT_TIERS = ["bronze", "silver", "gold", "platinum", "diamond"]
 
 
-def delivery_from_settings(settings: Settings) -> DeliveryPolicy:
-    """The store's identity and defaults for every message (the same fields as
-    `starter.journeys.delivery_policy`, built here so domain code needs nothing from the starter)."""
-    return DeliveryPolicy(
-        marketing_cap=settings.marketing_cap,
-        store_time_zone=settings.store_time_zone,
-        default_region=settings.default_region,
-        default_locale=settings.default_locale,
-        from_name=settings.opentext_from_name,
-        opentext_account=settings.opentext_account,
-    )
-
-
 def parse_birthday(value: str) -> tuple[int, int]:
     """ "MM-DD" → (month, day); ValueError naming what is wrong."""
     try:
@@ -81,7 +68,7 @@ class LoyaltyPolicy(BaseModel):
         return cls(
             winback_after=timedelta(days=settings.winback_days),
             store_url=settings.store_url,
-            delivery=delivery_from_settings(settings),
+            delivery=settings.delivery_policy(),
         ).scaled(settings.time_scale)
 
     def scaled(self, factor: float) -> Self:

@@ -11,6 +11,7 @@ from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.events import Platform
+from domain.notifications import DeliveryPolicy
 from domain.store_config import StoreConfig, StoreDirectory
 
 
@@ -131,6 +132,17 @@ class Settings(BaseSettings):
             if value is not None:
                 update[field] = value
         return self.model_validate({**self.model_dump(), **update}) if update else self
+
+    def delivery_policy(self) -> DeliveryPolicy:
+        """The store's identity and defaults for every message of a journey (use on `for_store`)."""
+        return DeliveryPolicy(
+            marketing_cap=self.marketing_cap,
+            store_time_zone=self.store_time_zone,
+            default_region=self.default_region,
+            default_locale=self.default_locale,
+            from_name=self.opentext_from_name,
+            opentext_account=self.opentext_account,
+        )
 
     def bigcommerce_token(self, store_hash: str) -> str:
         config = self.store_config(Platform.BIGCOMMERCE, store_hash)

@@ -25,7 +25,7 @@ from domain.events import (
     OrderStage,
 )
 from domain.loyalty_policy import LoyaltyPolicy
-from domain.notifications import Channel, DeliveryPolicy, Recipient
+from domain.notifications import Channel, Recipient
 from domain.policies import CartPolicy, CasePolicy, OrderPolicy, PickupPolicy, ReviewPolicy
 from domain.settings import Settings
 from domain.watch_policy import WatchPolicy
@@ -41,29 +41,17 @@ from workflows.service_case import ServiceCase, ServiceCaseInput
 SIGNAL_RPC_TIMEOUT = timedelta(seconds=5)
 
 
-def delivery_policy(settings: Settings) -> DeliveryPolicy:
-    """The store's identity and defaults for every message of a journey (`settings.for_store`)."""
-    return DeliveryPolicy(
-        marketing_cap=settings.marketing_cap,
-        store_time_zone=settings.store_time_zone,
-        default_region=settings.default_region,
-        default_locale=settings.default_locale,
-        from_name=settings.opentext_from_name,
-        opentext_account=settings.opentext_account,
-    )
-
-
 def order_policy(settings: Settings) -> OrderPolicy:
     ops_channels = [Channel.EMAIL, Channel.SMS] if settings.ops_phone else [Channel.EMAIL]
     team_channels = [Channel.SMS, Channel.EMAIL] if settings.store_team_phone else [Channel.EMAIL]
     policy = OrderPolicy(
-        delivery=delivery_policy(settings),
+        delivery=settings.delivery_policy(),
         high_value_threshold=Decimal(str(settings.high_value_threshold)),
         ship_sla=timedelta(hours=settings.ship_sla_hours),
         ops_team=Recipient(name="Operations", email=settings.ops_email, phone=settings.ops_phone),
         ops_channels=ops_channels,
         pickup=PickupPolicy(
-            delivery=delivery_policy(settings),
+            delivery=settings.delivery_policy(),
             location=settings.pickup_location,
             cancel_on_expiry=settings.pickup_cancel_on_expiry,
             store_team=Recipient(
@@ -72,7 +60,7 @@ def order_policy(settings: Settings) -> OrderPolicy:
             store_team_channels=team_channels,
         ),
         review=ReviewPolicy(
-            delivery=delivery_policy(settings),
+            delivery=settings.delivery_policy(),
             store_url=settings.store_url,
             default_delay=timedelta(days=settings.review_delay_days),
             reminder_after=timedelta(days=settings.review_reminder_days),
@@ -84,7 +72,7 @@ def order_policy(settings: Settings) -> OrderPolicy:
 def cart_policy(settings: Settings) -> CartPolicy:
     code = settings.cart_incentive_code
     policy = CartPolicy(
-        delivery=delivery_policy(settings), incentive_enabled=code is not None, incentive_code=code
+        delivery=settings.delivery_policy(), incentive_enabled=code is not None, incentive_code=code
     )
     return policy.scaled(settings.time_scale)
 
@@ -200,7 +188,7 @@ async def deliver_all(client: Client, settings: Settings, event: CommerceEvent) 
 
 def case_policy(settings: Settings) -> CasePolicy:
     policy = CasePolicy(
-        delivery=delivery_policy(settings),
+        delivery=settings.delivery_policy(),
         service_team=Recipient(name="Service team", email=settings.service_team_email),
     )
     return policy.scaled(settings.time_scale)

@@ -193,8 +193,6 @@ def router(settings: Settings) -> APIRouter:
             workflow_id = await asyncio.wait_for(
                 deliver_event(client, settings, event), SIGNAL_DEADLINE_SECONDS
             )
-        except ValueError as exc:  # no journey takes product events in this deployment
-            return _error(501, str(exc))
         except Exception as exc:  # Temporal did not take it: the caller must retry
             log.warning("Temporal did not accept subscription %s: %s", event.event_id, exc)
             return _error(

@@ -9,7 +9,7 @@ import pytest
 
 from domain.settings import Settings
 from domain.store_config import STORE_SETTINGS, StoreConfigError, StoreDirectory
-from starter.journeys import cart_policy, delivery_policy, order_policy
+from starter.journeys import cart_policy, order_policy
 
 STORES = """
 [opentext.eu]
@@ -66,7 +66,7 @@ def test_other_stores_run_on_the_global_settings(stores_file: Path) -> None:
     settings = Settings(stores_file=stores_file, high_value_threshold=900)
     assert settings.for_store("sfcc", "Other") is settings
     assert settings.for_store("bigcommerce", "RefArch") is settings  # same id, other platform
-    assert delivery_policy(settings.for_store("sap-commerce", "x")).opentext_account is None
+    assert settings.for_store("sap-commerce", "x").delivery_policy().opentext_account is None
     assert settings.bigcommerce_token("abc123") == "bc-token"
     assert settings.bigcommerce_token("zzz") == "sandbox"  # the global `*` token
 
