@@ -51,9 +51,22 @@ class OrderPolicy(BaseModel):
     max_open: timedelta = timedelta(days=120)  # an order that never settles still ends
     ops_team: Recipient = Field(default_factory=lambda: Recipient(name="Operations", email="ops@example.com"))
     ops_channels: list[Channel] = Field(default_factory=lambda: [Channel.EMAIL, Channel.SMS])
+    # High-value orders and expedited-shipping requests go to the account team when one is set.
+    account_team: Recipient | None = None
+    account_channels: list[Channel] = Field(default_factory=lambda: [Channel.EMAIL])
+    expedited_methods: list[str] = Field(
+        default_factory=lambda: ["express", "expedited", "overnight", "next day", "next-day", "priority"]
+    )
     delivery: DeliveryPolicy = Field(default_factory=DeliveryPolicy)
     pickup: PickupPolicy = Field(default_factory=lambda: PickupPolicy())
     review: ReviewPolicy = Field(default_factory=lambda: ReviewPolicy())
+
+    def expedited(self, shipping_methods: list[str]) -> str | None:
+        """The first shipping method that asks for speed (matched by name, case-insensitively)."""
+        for method in shipping_methods:
+            if any(word in method.lower() for word in self.expedited_methods):
+                return method
+        return None
 
     def channels_for(self, stage: OrderStage) -> list[Channel]:
         return self.channels_by_stage.get(stage, self.channels)

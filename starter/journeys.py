@@ -50,6 +50,7 @@ def order_policy(settings: Settings) -> OrderPolicy:
         ship_sla=timedelta(hours=settings.ship_sla_hours),
         ops_team=Recipient(name="Operations", email=settings.ops_email, phone=settings.ops_phone),
         ops_channels=ops_channels,
+        account_team=Recipient(name="Account team", email=settings.account_team_email),
         pickup=PickupPolicy(
             delivery=settings.delivery_policy(),
             location=settings.pickup_location,

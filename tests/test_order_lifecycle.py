@@ -115,13 +115,13 @@ async def test_cancellation_closes_the_order_and_the_run_completes(shop: Shop, c
     assert (await handle.describe()).status == WorkflowExecutionStatus.COMPLETED
 
 
-async def test_high_value_order_alerts_operations(shop: Shop, client: Client) -> None:
+async def test_high_value_order_alerts_the_account_team(shop: Shop, client: Client) -> None:
     await shop.seed(104, status=11, total="2450.00", currency="EUR")
     await shop.created(104)
     steps = await wait_steps(shop, 104, 2)
     assert sorted(steps) == ["ops:high_value", "payment_confirmed"]
     alert = next(m for m in await shop.messages(104) if m["reference"].endswith("ops:high_value"))
-    assert alert["to"] == "ops@shop.test" and "€2,450.00" in alert["subject"]
+    assert alert["to"] == "accounts@example.com" and "€2,450.00" in alert["subject"]  # the account team
 
 
 async def test_fraud_review_tells_customer_and_operations(shop: Shop, client: Client) -> None:

@@ -156,6 +156,7 @@ def context(with_shipment: bool) -> dict[str, object]:
         "link": None,
         "stage": "payment_confirmed",
         "ship_sla_hours": 48.0,
+        "shipping_method": "Express Overnight",
         # operations alerts (alerts/): one digest of a burst
         "alert": {
             "kind": "payment_gateway_error",

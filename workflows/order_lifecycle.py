@@ -56,6 +56,8 @@ SEEN_EVENT_MEMORY = 500  # bounded dedupe memory; platform retries repeat within
 # Post-purchase journeys this run hands over to (a workflow.patched change: older runs never did).
 HANDOVER_PATCH = "post-purchase-journeys"
 ACK_PATCH = "customer-acknowledgments"  # acknowledgments written back to the platform
+ACCOUNT_TEAM_PATCH = "account-team-alerts"  # expedited-shipping requests alert the account team
+ACCOUNT_TEAM_REASONS = frozenset({"high_value", "expedited"})
 
 
 @workflow.defn
@@ -231,6 +233,10 @@ class OrderLifecycle:
         sa.upsert(customer_id=snap.customer.customer_id)
         if first and snap.total >= self._policy.high_value_threshold:
             await self._alert("high_value")
+        if first and workflow.patched(ACCOUNT_TEAM_PATCH):
+            method = self._policy.expedited([s.shipping_method for s in snap.shipments if s.shipping_method])
+            if method is not None:
+                await self._alert("expedited", shipping_method=method)
         return True
 
     async def _advance(self, stage: OrderStage, event: CommerceEvent) -> None:
@@ -393,13 +399,16 @@ class OrderLifecycle:
             )
         )
 
-    async def _alert(self, reason: str) -> None:
+    async def _alert(self, reason: str, **context: object) -> None:
         if reason in self._alerted:
             return
         self._alerted.add(reason)
         self._note("alert", f"operations alerted: {reason}")
         if self._snapshot is None:
             return
+        team, channels = self._policy.ops_team, self._policy.ops_channels
+        if reason in ACCOUNT_TEAM_REASONS and self._policy.account_team is not None:
+            team, channels = self._policy.account_team, self._policy.account_channels
         await self._send(
             MessageRequest(
                 key=f"{workflow.info().workflow_id}:ops:{reason}",
@@ -407,13 +416,14 @@ class OrderLifecycle:
                 journey="ops",
                 step=reason,
                 category=Category.OPERATIONAL,
-                channels=self._policy.ops_channels,
-                recipient=self._policy.ops_team,
+                channels=channels,
+                recipient=team,
                 policy=self._policy.delivery,
                 context={
                     **self._context(),
                     "stage": self._stage.value if self._stage else None,
                     "ship_sla_hours": self._policy.ship_sla.total_seconds() / 3600,
+                    **context,
                 },
             )
         )
