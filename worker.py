@@ -130,17 +130,13 @@ async def running_worker(client: Client, settings: Settings) -> AsyncIterator[Wo
         # the provider's ceiling across all of them, and transactional sends never queue behind them.
         bulk = Worker(
             client,
-            task_queue=bulk_queue(settings),
+            task_queue=settings.bulk_task_queue,
             activities=[a for a in activities if getattr(a, "__name__", "") == "send_message"],
             max_task_queue_activities_per_second=settings.restock_send_rate,
             interceptors=[MessageMetrics()],
         )
         async with worker, bulk:
             yield worker
-
-
-def bulk_queue(settings: Settings) -> str:
-    return f"{settings.task_queue}-bulk"
 
 
 async def run(settings: Settings) -> None:

@@ -206,7 +206,7 @@ class CampaignPolicy(BaseModel):
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CampaignPolicy:
-        return cls(send_task_queue=f"{settings.task_queue}-bulk", delivery=settings.delivery_policy())
+        return cls(send_task_queue=settings.bulk_task_queue, delivery=settings.delivery_policy())
 
     def batch(self, rate: float) -> tuple[int, timedelta]:
         """Sends per batch and the time a batch takes at `rate`: 20/s → 20 every second, 0.5/s → 1

@@ -133,6 +133,11 @@ class Settings(BaseSettings):
                 update[field] = value
         return self.model_validate({**self.model_dump(), **update}) if update else self
 
+    @property
+    def bulk_task_queue(self) -> str:
+        """Bulk marketing sends (restocks, campaigns): its activity rate limit paces them all."""
+        return f"{self.task_queue}-bulk"
+
     def delivery_policy(self) -> DeliveryPolicy:
         """The store's identity and defaults for every message of a journey (use on `for_store`)."""
         return DeliveryPolicy(

@@ -11,12 +11,6 @@ from domain.notifications import Channel, DeliveryPolicy, Recipient
 from domain.settings import Settings
 
 
-def bulk_task_queue(settings: Settings) -> str:
-    """The task queue of marketing bulk sends (restock, price drop): a worker on it runs only the
-    delivery activity, with `max_task_queue_activities_per_second=settings.restock_send_rate`."""
-    return f"{settings.task_queue}-bulk"
-
-
 class WatchPolicy(BaseModel):
     batch_size: int = Field(default=100, ge=1)  # subscribers told per batch; stock is re-read before each
     # Sends of a batch are scheduled here; the queue's activity rate limit paces them (not sleeps).
@@ -43,21 +37,13 @@ class WatchPolicy(BaseModel):
     @classmethod
     def from_settings(cls, settings: Settings) -> WatchPolicy:
         """From one store's settings (`settings.for_store(platform, store)`), time scale applied."""
-        delivery = DeliveryPolicy(  # the same fields as starter.journeys.delivery_policy
-            marketing_cap=settings.marketing_cap,
-            store_time_zone=settings.store_time_zone,
-            default_region=settings.default_region,
-            default_locale=settings.default_locale,
-            from_name=settings.opentext_from_name,
-            opentext_account=settings.opentext_account,
-        )
         policy = cls(
             batch_size=settings.restock_batch_size,
-            bulk_task_queue=bulk_task_queue(settings),
+            bulk_task_queue=settings.bulk_task_queue,
             low_stock_threshold=settings.low_stock_threshold,
             price_drop_percent=Decimal(str(settings.price_drop_percent)),
             merchandising=Recipient(name="Merchandising", email=settings.merchandising_email),
             store_url=settings.store_url,
-            delivery=delivery,
+            delivery=settings.delivery_policy(),
         )
         return policy.scaled(settings.time_scale)

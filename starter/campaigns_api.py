@@ -12,14 +12,12 @@ behind the bearer token of the ingress's own APIs (`TIDINGS_API_TOKEN`).
 
 from __future__ import annotations
 
-import hmac
 import json
 import logging
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.common import WorkflowIDReusePolicy
@@ -30,12 +28,11 @@ from activities.rendering import TEMPLATE_DIR
 from domain.campaign import CampaignPolicy, CampaignSpec, CampaignStatus
 from domain.events import campaign_workflow_id
 from domain.settings import Settings
+from starter.api_auth import bearer_token
 from workflows.campaign import Campaign, CampaignInput
 
 log = logging.getLogger("tidings.campaigns")
 
-BEARER = HTTPBearer(auto_error=False)
-Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]
 SIGNALS = ("pause", "resume", "cancel")
 
 
@@ -139,14 +136,7 @@ def _error(status: int, message: str) -> JSONResponse:
 
 
 def router(settings: Settings) -> APIRouter:
-    def authorised(credentials: Credentials) -> None:
-        token = settings.api_token.get_secret_value() if settings.api_token else None
-        if token is None:
-            raise HTTPException(401, "API token not configured (TIDINGS_API_TOKEN)")
-        if credentials is None:
-            raise HTTPException(401, "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
-        if not hmac.compare_digest(credentials.credentials.encode(), token.encode()):
-            raise HTTPException(401, "wrong bearer token", headers={"WWW-Authenticate": "Bearer"})
+    authorised = bearer_token(settings)
 
     api = APIRouter(prefix="/campaigns", tags=["campaigns"], dependencies=[Depends(authorised)])
 

@@ -3,32 +3,21 @@ channel, locale, time zone, quiet hours), behind a bearer token (`TIDINGS_API_TO
 
 from __future__ import annotations
 
-import hmac
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from activities.addressing import InvalidAddress, e164
 from domain.events import Platform
 from domain.preferences import Preferences
 from domain.settings import Settings
+from starter.api_auth import bearer_token
 from store.stores import Stores
-
-BEARER = HTTPBearer(auto_error=False)
-Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]
 
 
 def router(settings: Settings) -> APIRouter:
-    def authorised(credentials: Credentials) -> None:
-        token = settings.api_token.get_secret_value() if settings.api_token else None
-        if token is None:
-            raise HTTPException(401, "API token not configured (TIDINGS_API_TOKEN)")
-        if credentials is None:
-            raise HTTPException(401, "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
-        if not hmac.compare_digest(credentials.credentials.encode(), token.encode()):
-            raise HTTPException(401, "wrong bearer token", headers={"WWW-Authenticate": "Bearer"})
+    authorised = bearer_token(settings)
 
     api = APIRouter(
         prefix="/customers/{platform}/{store}/{customer_id}/preferences",

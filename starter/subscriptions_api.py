@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import hmac
 import json
 import logging
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
@@ -37,13 +35,12 @@ from domain.events import (
 )
 from domain.notifications import Channel
 from domain.settings import Settings
+from starter.api_auth import bearer_token
 from starter.journeys import SIGNAL_RPC_TIMEOUT, deliver_event
 from workflows.product_watch_state import Unsubscription
 
 log = logging.getLogger("tidings.subscriptions")
 
-BEARER = HTTPBearer(auto_error=False)
-Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]
 RETRY_AFTER_SECONDS = "30"
 SIGNAL_DEADLINE_SECONDS = 10.0
 
@@ -148,14 +145,7 @@ async def _parse(request: Request, model: type[WatchTarget]) -> WatchTarget | JS
 
 
 def router(settings: Settings) -> APIRouter:
-    def authorised(credentials: Credentials) -> None:
-        token = settings.api_token.get_secret_value() if settings.api_token else None
-        if token is None:
-            raise HTTPException(401, "API token not configured (TIDINGS_API_TOKEN)")
-        if credentials is None:
-            raise HTTPException(401, "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
-        if not hmac.compare_digest(credentials.credentials.encode(), token.encode()):
-            raise HTTPException(401, "wrong bearer token", headers={"WWW-Authenticate": "Bearer"})
+    authorised = bearer_token(settings)
 
     api = APIRouter(prefix="/subscriptions", tags=["subscriptions"], dependencies=[Depends(authorised)])
     body_doc: dict[str, Any] = {

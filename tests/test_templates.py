@@ -95,6 +95,19 @@ def context(with_shipment: bool) -> dict[str, object]:
         ],
     }
     return {
+        "product": {
+            "sku": "ESP-1",
+            "name": "Espresso <Machine>",
+            "url": "https://abc123.example/espresso-machine/",
+            "price": "999.00",
+            "previous_price": "1199.50",
+            "drop_percent": 17,
+            "currency": "EUR",
+            "available": 3,
+            "few_left": True,
+            "threshold": 5,
+            "reserved_until": "2026-11-28T18:00:00+00:00",
+        },
         "loyalty": {
             "points": 120,
             "balance": 1520,
