@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: test demo dev lint test-slow bench clean
+.PHONY: test demo dev lint test-slow bench record-histories clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ dev: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingress_throughput.py
+	$(BIN)/python bench/restock_rate.py
+
+record-histories: $(STAMP)
+	$(BIN)/pytest tests/record_corpus.py -p no:cacheprovider -q
 
 clean:
 	rm -rf $(VENV) .data .mypy_cache .ruff_cache .pytest_cache artifacts

@@ -39,6 +39,11 @@ class ProviderError(Exception):
 TRANSIENT_STATUSES = frozenset({408, 429})
 
 
+def kind_prefix(provider: str) -> str:
+    """What every `ProviderError.kind` of this provider starts with: "SAP Commerce" → "SAPCommerce"."""
+    return provider.replace(" ", "")
+
+
 def _retry_after(response: httpx.Response) -> float | None:
     value = response.headers.get("Retry-After")
     if value is None:
@@ -62,7 +67,7 @@ def raise_for_provider_status(response: httpx.Response, provider: str) -> None:
     raise ProviderError(
         f"{provider} answered {status} for {response.request.method} {response.request.url.path}: {detail}",
         provider=provider,
-        kind=f"{provider.replace(' ', '')}{kind}",
+        kind=f"{kind_prefix(provider)}{kind}",
         transient=transient,
         status=status,
         retry_after=_retry_after(response) if transient else None,
@@ -74,6 +79,6 @@ def transport_error(exc: httpx.HTTPError, provider: str) -> ProviderError:
     return ProviderError(
         f"{provider} unreachable: {type(exc).__name__}: {exc}",
         provider=provider,
-        kind=f"{provider.replace(' ', '')}Unreachable",
+        kind=f"{kind_prefix(provider)}Unreachable",
         transient=True,
     )

@@ -160,7 +160,7 @@ async def test_a_burst_of_fifty_gateway_errors_is_one_alert_with_the_count(
     done = await status(client, workflow_id)
     assert (done.events, done.windows_sent, done.stage, done.team) == (50, 1, "idle", "on_call")
     assert done.kind is AlertKind.PAYMENT_GATEWAY_ERROR and done.current_count == 0
-    assert [m.status.value for m in done.messages] == ["sent"]
+    assert [m.status.value in ("sent", "delivered") for m in done.messages] == [True]  # the receipt may be in
     assert sum(1 for e in done.timeline if e.kind == "event") == 50
 
 

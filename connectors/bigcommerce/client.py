@@ -22,10 +22,8 @@ from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 
 import httpx
-from pydantic import ValidationError
 
 from connectors.bigcommerce.shapes import (
-    KIND_PREFIX,
     PROVIDER,
     BcCart,
     BcCatalogProduct,
@@ -35,7 +33,6 @@ from connectors.bigcommerce.shapes import (
     BcOrderSummary,
     BcProductStock,
     BcRedirectUrls,
-    BcWire,
     cart_snapshot,
     id_or_none,
     invalid,
@@ -43,7 +40,9 @@ from connectors.bigcommerce.shapes import (
     product_info,
 )
 from connectors.bigcommerce.status_map import STATUS_NAMES
-from connectors.errors import ProviderError, raise_for_provider_status, transport_error
+from connectors.errors import ProviderError, kind_prefix, raise_for_provider_status, transport_error
+from connectors.http_errors import configured, json_answer, not_found, parse_answer
+from connectors.wire import Wire, aware
 from domain.events import Platform
 from domain.notifications import (
     CartSnapshot,
@@ -64,7 +63,7 @@ NOT_PURCHASED = frozenset({0, CANCELLED, 6})
 ORDER_READS_AT_ONCE = 4  # order-product reads in flight for `purchased_since`: gentle on the rate limit
 
 
-_WireModel = TypeVar("_WireModel", bound=BcWire)
+_WireModel = TypeVar("_WireModel", bound=Wire)
 
 
 class BigCommerceClient:
@@ -183,13 +182,7 @@ class BigCommerceClient:
         except ProviderError as exc:
             if exc.status != 404:
                 raise
-            raise ProviderError(
-                f"BigCommerce store {store_hash} has no product {product_id}",
-                provider=PROVIDER,
-                kind="not_found",
-                transient=False,
-                status=404,
-            ) from exc
+            raise not_found(PROVIDER, f"BigCommerce store {store_hash} has no product {product_id}") from exc
         return _data_object(body, "product")
 
     async def fetch_stock(self, store_hash: str, sku: str) -> int | None:
@@ -274,7 +267,7 @@ class BigCommerceClient:
             raise ProviderError(
                 f"{status_id!r} is not a BigCommerce order status id",
                 provider=PROVIDER,
-                kind=f"{KIND_PREFIX}Rejected",
+                kind=f"{kind_prefix(PROVIDER)}Rejected",
                 transient=False,
             )
         body: dict[str, Any] = {"status_id": status_id}
@@ -337,13 +330,7 @@ class BigCommerceClient:
 
     async def _request(self, method: str, store_hash: str, path: str, json: Any = None) -> Any:
         """One call; None for 204. Errors come out classified as `ProviderError`s."""
-        try:
-            token = self._token_for(store_hash)
-        except LookupError as exc:
-            # Configuration, not the network: retrying will not help.
-            raise ProviderError(
-                str(exc), provider=PROVIDER, kind=f"{KIND_PREFIX}NotConfigured", transient=False
-            ) from exc
+        token = configured(self._token_for, store_hash, PROVIDER)
         url = f"{self._api_url}/stores/{_segment(store_hash)}{path}"
         headers = {"X-Auth-Token": token, "Accept": "application/json"}
         try:
@@ -351,14 +338,7 @@ class BigCommerceClient:
         except httpx.HTTPError as exc:
             raise transport_error(exc, PROVIDER) from exc
         raise_for_provider_status(response, PROVIDER)
-        if response.status_code == 204 or not response.content:
-            return None
-        try:
-            return response.json()
-        except ValueError:
-            raise invalid(
-                f"{method} {path} answered {response.status_code} with a body that is not JSON"
-            ) from None
+        return json_answer(response, PROVIDER)  # None for 204: BigCommerce's empty collection
 
 
 async def _together(tasks: Sequence[asyncio.Future[Any]]) -> None:
@@ -383,15 +363,11 @@ def _segment(value: str) -> str:
 
 def _rfc2822(moment: datetime) -> str:
     # V2 filters take RFC 2822 dates; a naive time is taken as UTC (BigCommerce's clock).
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return format_datetime(aware.astimezone(UTC))
+    return format_datetime(aware(moment).astimezone(UTC))
 
 
 def _parse(model: type[_WireModel], value: Any, what: str) -> _WireModel:
-    try:
-        return model.model_validate(value)
-    except ValidationError as exc:
-        raise invalid(f"unexpected {what} shape: {exc.errors(include_url=False)}") from None
+    return parse_answer(model, value, what, PROVIDER)
 
 
 def _data_object(body: Any, what: str) -> dict[str, Any]:

@@ -6,15 +6,17 @@ products, shipments and addresses; V3 carts, customers and catalog products (fac
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BeforeValidator, Field
 
 from connectors.bigcommerce.status_map import STATUS_NAMES, STATUS_STAGES
 from connectors.errors import ProviderError
+from connectors.http_errors import invalid_response, parse_answer
+from connectors.wire import Text, Wire, aware, first_amount, full_name, parse_iso
 from domain.events import Platform
 from domain.notifications import (
     CartLine,
@@ -27,19 +29,11 @@ from domain.notifications import (
 )
 
 PROVIDER = "BigCommerce"
-# Same derivation as `connectors.errors`, so every BigCommerce error kind shares one prefix.
-KIND_PREFIX = PROVIDER.replace(" ", "")
 REPLENISH_FIELD = "replenish_days"  # the product custom field naming a consumable's cycle in days
 
 
 def invalid(message: str) -> ProviderError:
-    # A 2xx we cannot read will not read better on retry.
-    return ProviderError(message, provider=PROVIDER, kind=f"{KIND_PREFIX}InvalidResponse", transient=False)
-
-
-def blank_to_none(value: object) -> object:
-    # BigCommerce uses "" for "not set" in many string fields.
-    return None if isinstance(value, str) and not value.strip() else value
+    return invalid_response(PROVIDER, message)
 
 
 def object_or_none(value: object) -> object:
@@ -47,14 +41,7 @@ def object_or_none(value: object) -> object:
     return value if isinstance(value, dict) and value else None
 
 
-Text = Annotated[str | None, BeforeValidator(blank_to_none)]
-
-
-class BcWire(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-
-class BcBillingAddress(BcWire):
+class BcBillingAddress(Wire):
     first_name: Text = None
     last_name: Text = None
     email: Text = None
@@ -62,7 +49,7 @@ class BcBillingAddress(BcWire):
     country_iso2: Text = None
 
 
-class BcOrder(BcWire):
+class BcOrder(Wire):
     id: int
     customer_id: int = 0  # 0 is a guest checkout
     status_id: int
@@ -73,7 +60,7 @@ class BcOrder(BcWire):
     billing_address: BcBillingAddress = Field(default_factory=BcBillingAddress)
 
 
-class BcProduct(BcWire):
+class BcProduct(Wire):
     product_id: int | str | None = None  # 0 for a custom product that is not in the catalog
     name: str
     sku: Text = None
@@ -82,7 +69,7 @@ class BcProduct(BcWire):
     image_url: Text = None  # not in BigCommerce's V2 shape; our sandbox adds it
 
 
-class BcShipment(BcWire):
+class BcShipment(Wire):
     id: int | str
     tracking_number: Text = None
     tracking_carrier: Text = None
@@ -91,18 +78,18 @@ class BcShipment(BcWire):
     shipping_provider: Text = None
 
 
-class BcShippingAddress(BcWire):
+class BcShippingAddress(Wire):
     city: Text = None
 
 
-class BcCustomer(BcWire):
+class BcCustomer(Wire):
     first_name: Text = None
     last_name: Text = None
     email: Text = None
     phone: Text = None
 
 
-class BcCartItem(BcWire):
+class BcCartItem(Wire):
     product_id: int | str | None = None  # custom items have none
     parent_id: int | str | None = None  # set on the children of a bundle, which the parent stands for
     name: str
@@ -114,22 +101,22 @@ class BcCartItem(BcWire):
     url: Text = None
 
 
-class BcLineItems(BcWire):
+class BcLineItems(Wire):
     physical_items: list[BcCartItem] = Field(default_factory=list)
     digital_items: list[BcCartItem] = Field(default_factory=list)
     custom_items: list[BcCartItem] = Field(default_factory=list)
 
 
-class BcCurrency(BcWire):
+class BcCurrency(Wire):
     code: str = "USD"
 
 
-class BcRedirectUrls(BcWire):
+class BcRedirectUrls(Wire):
     checkout_url: Text = None
     cart_url: Text = None
 
 
-class BcCart(BcWire):
+class BcCart(Wire):
     id: str
     customer_id: int = 0  # 0 is a guest
     email: Text = None
@@ -141,20 +128,20 @@ class BcCart(BcWire):
     redirect_urls: Annotated[BcRedirectUrls | None, BeforeValidator(object_or_none)] = None
 
 
-class BcCustomField(BcWire):
+class BcCustomField(Wire):
     name: str = ""
     value: Any = None
 
 
-class BcCustomUrl(BcWire):
+class BcCustomUrl(Wire):
     url: Text = None
 
 
-class BcImage(BcWire):
+class BcImage(Wire):
     url_standard: Text = None
 
 
-class BcCatalogProduct(BcWire):
+class BcCatalogProduct(Wire):
     id: int | str
     name: str
     sku: Text = None
@@ -164,12 +151,12 @@ class BcCatalogProduct(BcWire):
     custom_fields: list[BcCustomField] = Field(default_factory=list)
 
 
-class BcCategory(BcWire):
+class BcCategory(Wire):
     id: int | str
     name: str
 
 
-class BcProductStock(BcWire):
+class BcProductStock(Wire):
     """A V3 catalog product's stock and price fields (`GET /v3/catalog/products/{id}`)."""
 
     id: int | str
@@ -185,7 +172,7 @@ class BcProductStock(BcWire):
         return self.sale_price if self.sale_price > 0 else self.price
 
 
-class BcOrderSummary(BcWire):
+class BcOrderSummary(Wire):
     """The fields of a V2 order in a listing (`GET /v2/orders`) that tell whether it was a purchase."""
 
     id: int
@@ -193,7 +180,7 @@ class BcOrderSummary(BcWire):
     status_id: int
 
 
-class BcOrderLineRef(BcWire):
+class BcOrderLineRef(Wire):
     product_id: int | str | None = None  # 0 for a custom product that is not in the catalog
 
 
@@ -208,10 +195,9 @@ def cart_snapshot(
     store_hash: str, cart: BcCart, account: BcCustomer | None, checkout_url: str | None
 ) -> CartSnapshot:
     if cart.customer_id > 0:
-        parts = (account.first_name, account.last_name) if account is not None else ()
         recipient = Recipient(
             customer_id=str(cart.customer_id),
-            name=" ".join(part for part in parts if part) or None,
+            name=full_name(account.first_name, account.last_name) if account is not None else None,
             email=(account.email if account is not None else None) or cart.email,
             phone=account.phone if account is not None else None,
             locale=cart.locale or "en",
@@ -225,7 +211,7 @@ def cart_snapshot(
             name=item.name,
             sku=item.sku,
             quantity=item.quantity,
-            price=first_price(item.sale_price, item.list_price),
+            price=first_amount(item.sale_price, item.list_price),
             image_url=item.image_url,
             url=item.url,
         )
@@ -241,12 +227,8 @@ def cart_snapshot(
         total=cart.cart_amount,
         currency=cart.currency.code,
         checkout_url=checkout_url,
-        updated_at=iso8601(cart.updated_time),
+        updated_at=parse_iso(cart.updated_time),  # unreadable: None, as with RFC 2822 dates
     )
-
-
-def first_price(*prices: Decimal | None) -> Decimal:
-    return next((price for price in prices if price is not None), Decimal(0))
 
 
 def product_info(product: BcCatalogProduct, category_names: dict[str, str]) -> ProductInfo:
@@ -285,19 +267,15 @@ def order_snapshot(
     shipments_raw: list[dict[str, Any]],
     addresses_raw: list[dict[str, Any]],
 ) -> OrderSnapshot:
-    try:
-        order = BcOrder.model_validate(order_raw)
-        products = [BcProduct.model_validate(item) for item in products_raw]
-        shipments = [BcShipment.model_validate(item) for item in shipments_raw]
-        addresses = [BcShippingAddress.model_validate(item) for item in addresses_raw]
-    except ValidationError as exc:
-        raise invalid(f"unexpected order shape: {exc.errors(include_url=False)}") from None
+    order = parse_answer(BcOrder, order_raw, "order", PROVIDER)
+    products = [parse_answer(BcProduct, p, "order product", PROVIDER) for p in products_raw]
+    shipments = [parse_answer(BcShipment, s, "shipment", PROVIDER) for s in shipments_raw]
+    addresses = [parse_answer(BcShippingAddress, a, "shipping address", PROVIDER) for a in addresses_raw]
     stage = STATUS_STAGES.get(order.status_id)
     if stage is None:
         raise invalid(f"order {order.id} has unknown status id {order.status_id}")
 
     billing = order.billing_address
-    name = " ".join(part for part in (billing.first_name, billing.last_name) if part) or None
     return OrderSnapshot(
         platform=Platform.BIGCOMMERCE,
         store=store_hash,
@@ -307,7 +285,7 @@ def order_snapshot(
         stage=stage,
         customer=Recipient(
             customer_id=str(order.customer_id) if order.customer_id else None,
-            name=name,
+            name=full_name(billing.first_name, billing.last_name),
             email=billing.email,
             phone=billing.phone,
             locale="en",
@@ -341,16 +319,6 @@ def order_snapshot(
     )
 
 
-def iso8601(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        return None  # as with the RFC 2822 dates: not worth failing hydration over
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
-
-
 def rfc2822(value: str | None) -> datetime | None:
     if not value:
         return None
@@ -359,4 +327,4 @@ def rfc2822(value: str | None) -> datetime | None:
     except (TypeError, ValueError):
         return None  # a display nicety, not worth failing hydration over
     # "-0000" means "zone unknown" and parses naive; BigCommerce's clock is UTC.
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+    return aware(parsed)

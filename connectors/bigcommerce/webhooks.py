@@ -41,22 +41,15 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
-from pydantic import (
-    AliasChoices,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    StrictInt,
-    ValidationError,
-)
+from pydantic import AliasChoices, BeforeValidator, Field, StrictInt
 from pydantic_core import PydanticCustomError
 
 from connectors.bigcommerce.status_map import STATUS_NAMES, stage_for_status
 from connectors.errors import WebhookPayloadError
-from connectors.webhook import ParsedWebhook
+from connectors.webhook import ParsedWebhook, json_object_body, parse_payload
+from connectors.wire import Wire, id_text
 from domain.events import (
     AccountPayload,
     AlertKind,
@@ -76,16 +69,14 @@ _STORE_HASH = re.compile(r"[A-Za-z0-9_-]+")  # it goes into workflow ids and API
 
 
 def _as_id(value: object) -> str:
-    # BigCommerce sends integer ids; we carry every id as a string. bool is an int in Python: refuse it.
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    if isinstance(value, str) and value.strip():
-        return value.strip()
+    # BigCommerce sends integer ids, some newer payloads strings; an id is never blank (nor a bool).
+    text = id_text(value)
+    if isinstance(text, str) and text.strip():
+        return text.strip()
     raise PydanticCustomError("bigcommerce_id", "must be an integer or a non-empty string")
 
 
 _Id = Annotated[str, BeforeValidator(_as_id)]
-_Model = TypeVar("_Model", bound=BaseModel)
 _Payload = OrderPayload | CartPayload | CasePayload | ProductPayload | AccountPayload | AlertPayload
 
 
@@ -100,12 +91,7 @@ class _Parsed:
 _Handler = Callable[[dict[str, Any]], _Parsed | str]
 
 
-class _Wire(BaseModel):
-    # Unknown fields are ignored: BigCommerce adds fields without notice.
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-
-class _Envelope(_Wire):
+class _Envelope(Wire):
     scope: str = Field(min_length=1)
     producer: str = Field(min_length=1)
     data: dict[str, Any]
@@ -114,40 +100,40 @@ class _Envelope(_Wire):
     created_at: StrictInt
 
 
-class _OrderData(_Wire):
+class _OrderData(Wire):
     id: _Id
 
 
-class _Status(_Wire):
+class _Status(Wire):
     previous_status_id: StrictInt | None = None
     new_status_id: StrictInt
 
 
-class _StatusData(_Wire):
+class _StatusData(Wire):
     id: _Id
     status: _Status
 
 
-class _Refund(_Wire):
+class _Refund(Wire):
     refund_id: _Id | None = Field(default=None, validation_alias=AliasChoices("refund_id", "id"))
 
 
-class _RefundData(_Wire):
+class _RefundData(Wire):
     id: _Id
     refund: _Refund | None = None
     refund_id: _Id | None = None  # seen flat in some payloads
 
 
-class _ShipmentData(_Wire):
+class _ShipmentData(Wire):
     id: _Id
     order_id: _Id = Field(validation_alias=AliasChoices("orderId", "order_id"))
 
 
-class _MessageData(_Wire):
+class _MessageData(Wire):
     id: _Id  # the order the customer wrote about; the message itself is read through the API
 
 
-class _CartData(_Wire):
+class _CartData(Wire):
     id: _Id  # the cart's UUID; extras (e.g. abandoned's `token`) are ignored
 
 
@@ -156,43 +142,43 @@ class _ConvertedCartData(_CartData):
     order_id: _Id | None = Field(default=None, validation_alias=AliasChoices("orderId", "order_id"))
 
 
-class _Inventory(_Wire):
+class _Inventory(Wire):
     product_id: _Id
     method: Literal["absolute", "relative"]  # absolute: set by API / control panel; relative: by an order
     value: StrictInt  # the new level (absolute) or the change in units (relative, may be negative)
     variant_id: _Id | None = None  # SKU scopes
 
 
-class _InventoryData(_Wire):
+class _InventoryData(Wire):
     id: _Id  # the product (product scopes) or the SKU (SKU scopes)
     inventory: _Inventory
 
 
-class _ProductData(_Wire):
+class _ProductData(Wire):
     id: _Id
     properties: list[str] | None = None  # the changed fields, sent for channel-locale overrides only
 
 
-class _CustomerData(_Wire):
+class _CustomerData(Wire):
     id: _Id  # the customer
 
 
-class _AddressOwner(_Wire):
+class _AddressOwner(Wire):
     customer_id: _Id
 
 
-class _AddressData(_Wire):
+class _AddressData(Wire):
     id: _Id  # the address
     address: _AddressOwner
 
 
-class _TransactionResult(_Wire):
+class _TransactionResult(Wire):
     code: str | int | None = None
     message: str | None = None
     type: str | None = None
 
 
-class _TransactionData(_Wire):
+class _TransactionData(Wire):
     order_id: _Id  # an integer in older payloads, a string in newer ones
     transaction_id: _Id | None = None
     transaction_status: str | None = None  # e.g. "complete"; older payloads leave it out
@@ -202,13 +188,7 @@ class _TransactionData(_Wire):
 
 def parse_webhook(body: bytes) -> ParsedWebhook:
     """Parse a raw webhook body; raise `WebhookPayloadError` naming the problem if malformed."""
-    try:
-        raw = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise WebhookPayloadError(f"body is not valid JSON: {exc}") from None
-    if not isinstance(raw, dict):
-        raise WebhookPayloadError(f"body must be a JSON object, not {type(raw).__name__}")
-    envelope = _validate(_Envelope, raw, "")
+    envelope = parse_payload(_Envelope, json_object_body(body))
     store = _store_hash(envelope.producer)
 
     handler = _HANDLERS.get(envelope.scope)
@@ -266,7 +246,7 @@ def order_case_id(order_id: str) -> str:
 
 
 def _message_created(data: dict[str, Any]) -> _Parsed:
-    order_id = _validate(_MessageData, data, "data").id
+    order_id = parse_payload(_MessageData, data, "data").id
     return _Parsed(
         EventType.CASE_OPENED,
         CasePayload(case_id=order_case_id(order_id), kind=CaseKind.CUSTOMER_MESSAGE, order_id=order_id),
@@ -291,34 +271,16 @@ def _fallback_event_id(envelope: _Envelope) -> str:
     return hashlib.sha1(canonical.encode()).hexdigest()
 
 
-def _validate(model: type[_Model], value: dict[str, Any], prefix: str) -> _Model:
-    try:
-        return model.model_validate(value)
-    except ValidationError as exc:
-        raise WebhookPayloadError(_describe(exc, prefix)) from None
-
-
-def _describe(exc: ValidationError, prefix: str) -> str:
-    problems = []
-    for error in exc.errors(include_url=False):
-        where = ".".join(str(part) for part in (prefix, *error["loc"]) if part != "")
-        if error["type"] == "missing":
-            problems.append(f"{where} is missing")
-        else:
-            problems.append(f"{where}: {error['msg']}")
-    return "; ".join(problems)
-
-
 def _order(event_type: EventType) -> _Handler:
     # created/updated/archived carry only the order id; stage None lets hydration decide.
     def handle(data: dict[str, Any]) -> _Parsed:
-        return _Parsed(event_type, OrderPayload(order_id=_validate(_OrderData, data, "data").id))
+        return _Parsed(event_type, OrderPayload(order_id=parse_payload(_OrderData, data, "data").id))
 
     return handle
 
 
 def _status_updated(data: dict[str, Any]) -> _Parsed:
-    parsed = _validate(_StatusData, data, "data")
+    parsed = parse_payload(_StatusData, data, "data")
     previous = parsed.status.previous_status_id
     new = parsed.status.new_status_id
     return _Parsed(
@@ -333,14 +295,14 @@ def _status_updated(data: dict[str, Any]) -> _Parsed:
 
 
 def _refund_created(data: dict[str, Any]) -> _Parsed:
-    parsed = _validate(_RefundData, data, "data")
+    parsed = parse_payload(_RefundData, data, "data")
     refund_id = (parsed.refund.refund_id if parsed.refund else None) or parsed.refund_id
     return _Parsed(EventType.ORDER_REFUNDED, OrderPayload(order_id=parsed.id, refund_id=refund_id))
 
 
 def _shipment(event_type: EventType) -> _Handler:
     def handle(data: dict[str, Any]) -> _Parsed:
-        parsed = _validate(_ShipmentData, data, "data")
+        parsed = parse_payload(_ShipmentData, data, "data")
         return _Parsed(event_type, OrderPayload(order_id=parsed.order_id, shipment_id=parsed.id))
 
     return handle
@@ -349,16 +311,16 @@ def _shipment(event_type: EventType) -> _Handler:
 def _cart(event_type: EventType) -> _Handler:
     def handle(data: dict[str, Any]) -> _Parsed:
         if event_type is EventType.CART_CONVERTED:
-            converted = _validate(_ConvertedCartData, data, "data")
+            converted = parse_payload(_ConvertedCartData, data, "data")
             return _Parsed(event_type, CartPayload(cart_id=converted.id, order_id=converted.order_id))
-        return _Parsed(event_type, CartPayload(cart_id=_validate(_CartData, data, "data").id))
+        return _Parsed(event_type, CartPayload(cart_id=parse_payload(_CartData, data, "data").id))
 
     return handle
 
 
 def _inventory(*, per_variant: bool) -> _Handler:
     def handle(data: dict[str, Any]) -> _Parsed:
-        inventory = _validate(_InventoryData, data, "data").inventory
+        inventory = parse_payload(_InventoryData, data, "data").inventory
         # Only a product-level absolute value is the product's stock; see the module docstring.
         known = inventory.method == "absolute" and not per_variant
         extra: dict[str, Any] = {"inventory_method": inventory.method, "inventory_value": inventory.value}
@@ -378,7 +340,7 @@ PRICE_PROPERTIES = frozenset({"price", "sale_price", "calculated_price"})
 
 
 def _product_updated(data: dict[str, Any]) -> _Parsed | str:
-    parsed = _validate(_ProductData, data, "data")
+    parsed = parse_payload(_ProductData, data, "data")
     if parsed.properties and PRICE_PROPERTIES.isdisjoint(parsed.properties):
         return f"product {parsed.id} changed ({', '.join(parsed.properties)}), not its price"
     return _Parsed(EventType.PRICE_CHANGED, ProductPayload(sku=parsed.id, product_id=parsed.id))
@@ -386,7 +348,7 @@ def _product_updated(data: dict[str, Any]) -> _Parsed | str:
 
 def _customer(event_type: EventType, detail: str | None = None) -> _Handler:
     def handle(data: dict[str, Any]) -> _Parsed:
-        customer_id = _validate(_CustomerData, data, "data").id
+        customer_id = parse_payload(_CustomerData, data, "data").id
         return _Parsed(event_type, AccountPayload(customer_id=customer_id, detail=detail))
 
     return handle
@@ -394,7 +356,7 @@ def _customer(event_type: EventType, detail: str | None = None) -> _Handler:
 
 def _address(change: str) -> _Handler:
     def handle(data: dict[str, Any]) -> _Parsed:
-        parsed = _validate(_AddressData, data, "data")
+        parsed = parse_payload(_AddressData, data, "data")
         return _Parsed(
             EventType.ADDRESS_CHANGED,
             AccountPayload(customer_id=parsed.address.customer_id, detail=f"address {parsed.id} {change}"),
@@ -409,7 +371,7 @@ FAILED_TRANSACTION = frozenset({"error", "failed", "failure", "declined", "decli
 
 
 def _transaction(data: dict[str, Any]) -> _Parsed | str:
-    parsed = _validate(_TransactionData, data, "data")
+    parsed = parse_payload(_TransactionData, data, "data")
     status = (parsed.transaction_status or "").strip().lower()
     result = parsed.result or _TransactionResult()
     outcome = (result.type or "").strip().lower()

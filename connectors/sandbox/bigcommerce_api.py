@@ -11,13 +11,13 @@ V3 (customers, carts, catalog): answers are `{"data": ..., "meta": {...}}`, erro
 from __future__ import annotations
 
 import copy
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from connectors.bigcommerce.shapes import rfc2822
 from connectors.bigcommerce.status_map import STATUS_NAMES
 from connectors.sandbox import bigcommerce_seeding, bigcommerce_v3
 from connectors.sandbox.bigcommerce_wire import (
@@ -30,6 +30,7 @@ from connectors.sandbox.bigcommerce_wire import (
 )
 from connectors.sandbox.rejections import bigcommerce_error
 from connectors.sandbox.state import SandboxState, SeededOrder, get_state, utc_now
+from connectors.wire import parse_iso
 
 router = APIRouter(tags=["BigCommerce"])
 
@@ -85,14 +86,7 @@ def _order_view(request: Request, store_hash: str, order_id: str, seeded: Seeded
 
 def _parse_date(value: str) -> datetime | None:
     """A V2 date: RFC 2822 ("Tue, 05 Mar 2024 10:00:00 +0000") or ISO 8601; UTC when no zone."""
-    try:
-        parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+    return rfc2822(value) or parse_iso(value)
 
 
 def _date_filter(value: str | None, name: str) -> datetime | None:

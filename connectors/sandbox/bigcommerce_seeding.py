@@ -4,7 +4,6 @@ Missing fields get BigCommerce's defaults, so what the V3 reads answer looks lik
 
 from __future__ import annotations
 
-import copy
 import re
 import uuid
 from decimal import Decimal, InvalidOperation
@@ -15,6 +14,7 @@ from fastapi import APIRouter, Depends, Request
 from connectors.sandbox.bigcommerce_catalog import BigCommerceCatalog, get_catalog
 from connectors.sandbox.bigcommerce_v3 import apply_stock_and_price, json_number
 from connectors.sandbox.bigcommerce_wire import json_object, record_id, redirect_urls
+from connectors.sandbox.documents import forget, seeded
 from connectors.sandbox.rejections import bigcommerce_error
 from connectors.sandbox.state import utc_now
 
@@ -99,14 +99,13 @@ async def seed_cart(store_hash: str, cart_id: str, request: Request, catalog: Ca
         cart["redirect_urls"] = redirect_urls(store_hash, cart_id)
     elif cart["redirect_urls"] is None:
         del cart["redirect_urls"]
-    catalog.carts[(store_hash, cart_id)] = cart
-    return copy.deepcopy(cart)
+    return seeded(catalog.carts, (store_hash, cart_id), cart)
 
 
 @router.delete("/sandbox/bigcommerce/{store_hash}/carts/{cart_id}")
 async def delete_cart(store_hash: str, cart_id: str, catalog: Catalog) -> dict[str, int]:
     """Forget the cart (as when it is deleted or converted): the REST API answers 404 for it."""
-    return {"deleted": 1 if catalog.carts.pop((store_hash, cart_id), None) is not None else 0}
+    return forget(catalog.carts, (store_hash, cart_id))
 
 
 @router.put("/sandbox/bigcommerce/{store_hash}/products/{product_id}")
@@ -141,8 +140,7 @@ async def seed_product(
     images = _objects(product.get("images", []), "images")
     if "primary_image" not in product and images:
         product["primary_image"] = next((i for i in images if i.get("is_thumbnail")), images[0])
-    catalog.products[(store_hash, product_id)] = product
-    return copy.deepcopy(product)
+    return seeded(catalog.products, (store_hash, product_id), product)
 
 
 @router.put("/sandbox/bigcommerce/{store_hash}/categories/{category_id}")
@@ -156,5 +154,4 @@ async def seed_category(
     category.setdefault("parent_id", 0)
     category.setdefault("is_visible", True)
     category.setdefault("custom_url", {"url": f"/{_slug(name)}/", "is_customized": False})
-    catalog.categories[(store_hash, category_id)] = category
-    return copy.deepcopy(category)
+    return seeded(catalog.categories, (store_hash, category_id), category)

@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 
 from connectors.sandbox.bigcommerce_catalog import BigCommerceCatalog, get_catalog
 from connectors.sandbox.bigcommerce_wire import V3Auth, json_object, redirect_urls, v3_error
+from connectors.sandbox.documents import stored
 
 router = APIRouter(tags=["BigCommerce"])
 
@@ -65,10 +66,7 @@ def _v3_page(items: list[dict[str, Any]], limit: int, page: int) -> JSONResponse
 
 
 def _cart(catalog: BigCommerceCatalog, store_hash: str, cart_id: str) -> dict[str, Any]:
-    cart = catalog.carts.get((store_hash, cart_id))
-    if cart is None:
-        raise v3_error(404, "Cart not found")
-    return cart
+    return stored(catalog.carts, (store_hash, cart_id), lambda: v3_error(404, "Cart not found"))
 
 
 @router.get("/stores/{store_hash}/v3/carts/{cart_id}", dependencies=[V3Auth])
@@ -123,10 +121,9 @@ async def list_products(
 
 
 def _product(catalog: BigCommerceCatalog, store_hash: str, product_id: str) -> dict[str, Any]:
-    product = catalog.products.get((store_hash, product_id))
-    if product is None:
-        raise v3_error(404, "The product was not found.")
-    return product
+    return stored(
+        catalog.products, (store_hash, product_id), lambda: v3_error(404, "The product was not found.")
+    )
 
 
 @router.get("/stores/{store_hash}/v3/catalog/products/{product_id}", dependencies=[V3Auth])

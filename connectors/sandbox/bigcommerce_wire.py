@@ -4,13 +4,13 @@ ids and dates as the real store writes them."""
 
 from __future__ import annotations
 
-import json
 from email.utils import format_datetime
 from typing import Any
 
 from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 
+from connectors.sandbox import documents
 from connectors.sandbox.rejections import Reject, bigcommerce_error
 from connectors.sandbox.state import utc_now
 
@@ -51,13 +51,7 @@ def record_id(value: str) -> int | str:
 
 
 async def json_object(request: Request) -> dict[str, Any]:
-    try:
-        body = json.loads(await request.body())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise bigcommerce_error(400, f"The request body is not valid JSON: {exc}") from exc
-    if not isinstance(body, dict):
-        raise bigcommerce_error(400, "The request body must be a JSON object.")
-    return body
+    return await documents.json_object(request, lambda message: bigcommerce_error(400, message))
 
 
 def redirect_urls(store_hash: str, cart_id: str) -> dict[str, str]:

@@ -38,6 +38,17 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
+from connectors.sandbox.documents import (
+    PathFault,
+    bearer_valid,
+    forget,
+    json_object,
+    parse_faults,
+    seeded,
+    state_on,
+    stored,
+    take_fault,
+)
 from connectors.sandbox.rejections import Reject
 
 router = APIRouter(tags=["SAP Commerce"])
@@ -47,14 +58,6 @@ TOKEN_TTL = 43199  # SAP's authorization server's default: 12 hours
 DEFAULT_CATALOG = "tidingsProductCatalog"
 DEFAULT_VERSION = "Online"
 CANCELLED = "CANCELLED"
-
-
-@dataclass
-class SapFault:
-    status: int
-    times: int = 1
-    retry_after: int | None = None
-    path_contains: str = ""
 
 
 @dataclass
@@ -72,15 +75,11 @@ class SapSandbox:
     comments: list[dict[str, Any]] = field(default_factory=list)
     cancellations: list[dict[str, Any]] = field(default_factory=list)
     tokens: dict[str, float] = field(default_factory=dict)  # access token -> monotonic expiry
-    faults: list[SapFault] = field(default_factory=list)
+    faults: list[PathFault] = field(default_factory=list)
 
 
 def sandbox_of(request: Request) -> SapSandbox:
-    state = getattr(request.app.state, "sap", None)
-    if state is None:
-        state = SapSandbox()
-        request.app.state.sap = state
-    return state
+    return state_on(request, "sap", SapSandbox)
 
 
 State = Annotated[SapSandbox, Depends(sandbox_of)]
@@ -99,17 +98,12 @@ def occ_error(status: int, kind: str, message: str) -> Reject:
     return Reject(JSONResponse({"errors": [{"type": kind, "message": message}]}, status_code=status))
 
 
-def _take_fault(state: SapSandbox, path: str) -> Reject | None:
-    for fault in state.faults:
-        if fault.path_contains in path and fault.times > 0:
-            fault.times -= 1
-            if fault.times == 0:
-                state.faults.remove(fault)
-            headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
-            return odata_error(
-                fault.status, "sandbox_fault", f"sandbox fault: injected {fault.status}", **headers
-            )
-    return None
+def _injected(request: Request, state: SapSandbox) -> None:
+    fault = take_fault(state.faults, request.url.path)
+    if fault is not None:
+        raise odata_error(
+            fault.status, "sandbox_fault", f"sandbox fault: injected {fault.status}", **fault.headers()
+        )
 
 
 def require_basic(request: Request, state: State) -> None:
@@ -123,15 +117,11 @@ def require_basic(request: Request, state: State) -> None:
         raise odata_error(
             401, "unauthorized", "Full authentication is required", **{"WWW-Authenticate": "Basic"}
         )
-    fault = _take_fault(state, request.url.path)
-    if fault is not None:
-        raise fault
+    _injected(request, state)
 
 
 def require_bearer(request: Request, state: State) -> None:
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    expires = state.tokens.get(token.strip()) if scheme.lower() == "bearer" else None
-    if expires is None or time.monotonic() >= expires:
+    if not bearer_valid(request, state.tokens):
         raise Reject(
             JSONResponse(
                 {"errors": [{"type": "InvalidTokenError", "message": "Invalid access token"}]},
@@ -139,9 +129,7 @@ def require_bearer(request: Request, state: State) -> None:
                 headers={"WWW-Authenticate": "Bearer"},
             )
         )
-    fault = _take_fault(state, request.url.path)
-    if fault is not None:
-        raise fault
+    _injected(request, state)
 
 
 BasicAuth = Depends(require_basic)
@@ -149,13 +137,7 @@ BearerAuth = Depends(require_bearer)
 
 
 async def _json_object(request: Request) -> dict[str, Any]:
-    try:
-        body = json.loads(await request.body())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise odata_error(400, "invalid_json", f"The request body is not valid JSON: {exc}") from exc
-    if not isinstance(body, dict):
-        raise odata_error(400, "invalid_json", "The request body must be a JSON object.")
-    return body
+    return await json_object(request, lambda message: odata_error(400, "invalid_json", message))
 
 
 # ---- $filter ----------------------------------------------------------------------------------------
@@ -452,17 +434,18 @@ async def seed_order(site: str, code: str, request: Request, state: State) -> di
     _with_site(doc, site)
     doc.setdefault("entries", [])
     doc.setdefault("consignments", [])
-    state.orders[(site, code)] = doc
-    return copy.deepcopy(doc)
+    return seeded(state.orders, (site, code), doc)
 
 
 @router.get("/sandbox/sap/{site}/orders/{code}", tags=["sandbox"])
 async def show_order(site: str, code: str, state: State) -> dict[str, Any]:
     """The order as SAP holds it now, the comments Tidings wrote on it and on its return requests
     (oldest first), and its cancellations through OCC."""
-    order = state.orders.get((site, code))
-    if order is None:
-        raise odata_error(404, "not_found", f"no order {code} seeded for site {site}")
+    order = stored(
+        state.orders,
+        (site, code),
+        lambda: odata_error(404, "not_found", f"no order {code} seeded for site {site}"),
+    )
     return {
         "order": copy.deepcopy(order),
         "comments": [
@@ -480,22 +463,20 @@ async def seed_cart(site: str, code: str, request: Request, state: State) -> dic
     doc["code"], doc["integrationKey"] = code, code
     _with_site(doc, site)
     doc.setdefault("entries", [])
-    state.carts[(site, code)] = doc
-    return copy.deepcopy(doc)
+    return seeded(state.carts, (site, code), doc)
 
 
 @router.delete("/sandbox/sap/{site}/carts/{code}", tags=["sandbox"])
 async def remove_cart(site: str, code: str, state: State) -> dict[str, int]:
     """Forget the cart (as SAP does when it is checked out): the Integration API no longer finds it."""
-    return {"deleted": 1 if state.carts.pop((site, code), None) is not None else 0}
+    return forget(state.carts, (site, code))
 
 
 @router.put("/sandbox/sap/{site}/customers/{uid}", tags=["sandbox"])
 async def seed_customer(site: str, uid: str, request: Request, state: State) -> dict[str, Any]:
     doc = await _json_object(request)
     doc["uid"], doc["integrationKey"] = uid, uid
-    state.customers[(site, uid)] = doc
-    return copy.deepcopy(doc)
+    return seeded(state.customers, (site, uid), doc)
 
 
 @router.put("/sandbox/sap/{site}/returns/{code}", tags=["sandbox"])
@@ -508,8 +489,7 @@ async def seed_return(site: str, code: str, request: Request, state: State) -> d
     doc["code"], doc["integrationKey"] = code, code
     doc.setdefault("RMA", code)
     _with_site(doc["order"], site)
-    state.returns[(site, code)] = doc
-    return copy.deepcopy(doc)
+    return seeded(state.returns, (site, code), doc)
 
 
 @router.put("/sandbox/sap/{site}/stock/{warehouse}/{product_code}", tags=["sandbox"])
@@ -525,8 +505,7 @@ async def seed_stock(
     doc.setdefault("reserved", 0)
     doc.setdefault("inStockStatus", {"code": "notSpecified", "integrationKey": "notSpecified"})
     doc["integrationKey"] = f"{product_code}|{warehouse}"
-    state.stock[(warehouse, product_code)] = doc
-    return copy.deepcopy(doc)
+    return seeded(state.stock, (warehouse, product_code), doc)
 
 
 @router.put("/sandbox/sap/{site}/products/{code}", tags=["sandbox"])
@@ -538,8 +517,7 @@ async def seed_product(site: str, code: str, request: Request, state: State) -> 
         "catalogVersion", {"version": DEFAULT_VERSION, "catalog": {"id": DEFAULT_CATALOG}}
     )
     catalog = str(_lookup(version, "catalog/id") or DEFAULT_CATALOG)
-    state.products[(catalog, str(version.get("version", DEFAULT_VERSION)), code)] = doc
-    return copy.deepcopy(doc)
+    return seeded(state.products, (catalog, str(version.get("version", DEFAULT_VERSION)), code), doc)
 
 
 @router.get("/sandbox/sap/writes", tags=["sandbox"])
@@ -556,8 +534,7 @@ async def set_faults(request: Request, state: State) -> dict[str, int]:
     """Body: a list of `{status, times, retry_after?, path_contains?}`: the next matching API calls
     answer that status (OData error shape). `[]` clears them."""
     try:
-        body = json.loads(await request.body())
-        state.faults = [SapFault(**item) for item in body]
-    except (json.JSONDecodeError, TypeError) as exc:
+        state.faults = parse_faults(await request.body())
+    except (ValueError, TypeError) as exc:
         raise odata_error(400, "invalid_json", f"faults must be a list of objects: {exc}") from exc
     return {"faults": len(state.faults)}

@@ -34,8 +34,20 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
+from connectors.sandbox.documents import (
+    PathFault,
+    bearer_valid,
+    forget,
+    json_object,
+    parse_faults,
+    seeded,
+    state_on,
+    stored,
+    take_fault,
+)
 from connectors.sandbox.rejections import Reject
 from connectors.sfcc.status_map import ORDER_STATUSES
+from connectors.wire import parse_iso
 
 router = APIRouter(tags=["SFCC"])
 
@@ -43,14 +55,6 @@ OCAPI = "/s/{site}/dw/shop/{version}"
 SERVICE_CLOUD = "/services/data/{version}"
 TOKEN_TTL = 1799  # Account Manager's client-credentials tokens live 30 minutes
 SANDBOX_ONLY = ("notes", "api_writes")
-
-
-@dataclass
-class Fault:
-    status: int
-    times: int = 1
-    retry_after: int | None = None
-    path_contains: str = ""
 
 
 @dataclass
@@ -66,16 +70,12 @@ class SfccSandbox:
     case_sites: dict[str, str] = field(default_factory=dict)  # record Id -> site
     comments: list[dict[str, Any]] = field(default_factory=list)
     tokens: dict[str, float] = field(default_factory=dict)  # access token -> monotonic expiry
-    faults: list[Fault] = field(default_factory=list)
+    faults: list[PathFault] = field(default_factory=list)
     token_requests: int = 0
 
 
 def sandbox_of(request: Request) -> SfccSandbox:
-    state = getattr(request.app.state, "sfcc", None)
-    if state is None:
-        state = SfccSandbox()
-        request.app.state.sfcc = state
-    return state
+    return state_on(request, "sfcc", SfccSandbox)
 
 
 State = Annotated[SfccSandbox, Depends(sandbox_of)]
@@ -94,30 +94,15 @@ def salesforce_error(status: int, code: str, message: str) -> Reject:
     return Reject(JSONResponse([{"errorCode": code, "message": message}], status_code=status))
 
 
-def _bearer(request: Request, state: SfccSandbox) -> str | None:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        return None
-    expires = state.tokens.get(token.strip())
-    return token if expires is not None and time.monotonic() < expires else None
-
-
 def _injected(request: Request, state: SfccSandbox) -> None:
-    for injected in state.faults:
-        if injected.times > 0 and injected.path_contains in request.url.path:
-            injected.times -= 1
-            headers = {"Retry-After": str(injected.retry_after)} if injected.retry_after is not None else None
-            body = {
-                "_v": "24.5",
-                "fault": {"type": "ServiceUnavailableException", "message": "injected fault"},
-            }
-            raise Reject(JSONResponse(body, status_code=injected.status, headers=headers))
+    injected = take_fault(state.faults, request.url.path)
+    if injected is not None:
+        raise fault(injected.status, "ServiceUnavailableException", "injected fault", **injected.headers())
 
 
 def require_ocapi_token(request: Request, state: State) -> None:
     _injected(request, state)
-    if _bearer(request, state) is None:
+    if not bearer_valid(request, state.tokens):
         raise fault(
             401, "InvalidAccessTokenException", "The request is unauthorized: the access token is invalid."
         )
@@ -125,7 +110,7 @@ def require_ocapi_token(request: Request, state: State) -> None:
 
 def require_org_session(request: Request, state: State) -> None:
     _injected(request, state)
-    if _bearer(request, state) is None:
+    if not bearer_valid(request, state.tokens):
         raise salesforce_error(401, "INVALID_SESSION_ID", "Session expired or invalid")
 
 
@@ -134,13 +119,7 @@ OrgAuth = Depends(require_org_session)
 
 
 async def _json_object(request: Request) -> dict[str, Any]:
-    try:
-        body = json.loads(await request.body())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise fault(400, "MalformedDocumentException", f"The request body is not valid JSON: {exc}") from exc
-    if not isinstance(body, dict):
-        raise fault(400, "MalformedDocumentException", "The request body must be a JSON object.")
-    return body
+    return await json_object(request, lambda message: fault(400, "MalformedDocumentException", message))
 
 
 # ---- Account Manager ----------------------------------------------------------------------------
@@ -176,10 +155,11 @@ async def access_token(request: Request, state: State) -> JSONResponse:
 
 
 def _order(state: SfccSandbox, site: str, order_no: str) -> dict[str, Any]:
-    order = state.orders.get((site, order_no))
-    if order is None:
-        raise fault(404, "OrderNotFoundException", f"No order with number '{order_no}' was found.")
-    return order
+    return stored(
+        state.orders,
+        (site, order_no),
+        lambda: fault(404, "OrderNotFoundException", f"No order with number '{order_no}' was found."),
+    )
 
 
 def _ocapi_order(request: Request, site: str, version: str, order: dict[str, Any]) -> dict[str, Any]:
@@ -253,9 +233,11 @@ async def add_note(request: Request, site: str, version: str, order_no: str, sta
 
 @router.get(f"{OCAPI}/baskets/{{basket_id}}", dependencies=[OcapiAuth])
 async def get_basket(site: str, version: str, basket_id: str, state: State) -> dict[str, Any]:
-    basket = state.baskets.get((site, basket_id))
-    if basket is None:
-        raise fault(404, "BasketNotFoundException", f"No basket with ID '{basket_id}' was found.")
+    basket = stored(
+        state.baskets,
+        (site, basket_id),
+        lambda: fault(404, "BasketNotFoundException", f"No basket with ID '{basket_id}' was found."),
+    )
     return {**copy.deepcopy(basket), "_v": "24.5", "_type": "basket"}
 
 
@@ -264,9 +246,11 @@ async def get_product(
     site: str, version: str, product_id: str, state: State, expand: str = ""
 ) -> dict[str, Any]:
     """As OCAPI: `inventory` only with expand=availability, `price` only with expand=prices."""
-    product = state.products.get((site, product_id))
-    if product is None:
-        raise fault(404, "ProductNotFoundException", f"No product with ID '{product_id}' was found.")
+    product = stored(
+        state.products,
+        (site, product_id),
+        lambda: fault(404, "ProductNotFoundException", f"No product with ID '{product_id}' was found."),
+    )
     wanted = {part.strip() for part in expand.split(",") if part.strip()}
     doc = {**copy.deepcopy(product), "_v": "24.5", "_type": "product"}
     if "availability" not in wanted:
@@ -294,16 +278,6 @@ def _value(order: dict[str, Any], name: str) -> Any:
     return getter(order)
 
 
-def _moment(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
 def _matches(order: dict[str, Any], clause: dict[str, Any]) -> bool:
     """The part of OCAPI's search query language the connector uses."""
     if len(clause) != 1:
@@ -327,8 +301,8 @@ def _matches(order: dict[str, Any], clause: dict[str, Any]) -> bool:
             )
         return any(str(_value(order, f)) in values for f in fields if f)
     if kind == "range_filter":
-        actual = _moment(_value(order, str(spec.get("field"))))
-        low, high = _moment(spec.get("from")), _moment(spec.get("to"))
+        actual = parse_iso(_value(order, str(spec.get("field"))))
+        low, high = parse_iso(spec.get("from")), parse_iso(spec.get("to"))
         if actual is None:
             return False
         if low is not None and (actual < low or (actual == low and spec.get("from_inclusive") is False)):
@@ -460,14 +434,13 @@ async def seed_basket(site: str, basket_id: str, request: Request, state: State)
     basket["basket_id"] = basket_id
     basket.setdefault("currency", "USD")
     basket.setdefault("last_modified", _now())
-    state.baskets[(site, basket_id)] = basket
-    return copy.deepcopy(basket)
+    return seeded(state.baskets, (site, basket_id), basket)
 
 
 @router.delete("/sandbox/sfcc/{site}/baskets/{basket_id}", tags=["sandbox"])
 async def delete_basket(site: str, basket_id: str, state: State) -> dict[str, int]:
     """Forget the basket (as when it became an order): OCAPI answers 404 for it."""
-    return {"deleted": 1 if state.baskets.pop((site, basket_id), None) is not None else 0}
+    return forget(state.baskets, (site, basket_id))
 
 
 @router.put("/sandbox/sfcc/{site}/products/{product_id}", tags=["sandbox"])
@@ -477,8 +450,7 @@ async def seed_product(site: str, product_id: str, request: Request, state: Stat
     product = await _json_object(request)
     product["id"] = product_id
     product.setdefault("name", product_id)
-    state.products[(site, product_id)] = product
-    return copy.deepcopy(product)
+    return seeded(state.products, (site, product_id), product)
 
 
 @router.put("/sandbox/sfcc/{site}/cases/{case_number}", tags=["sandbox"])
@@ -525,8 +497,7 @@ async def set_faults(request: Request, state: State) -> dict[str, int]:
     """Body: `[{"status": 503, "times": 2, "retry_after": 1, "path_contains": "/orders/"}]`: the next
     matching OCAPI or Service Cloud calls answer so. An empty list clears them."""
     try:
-        body = json.loads(await request.body())
-        state.faults = [Fault(**item) for item in body]
+        state.faults = parse_faults(await request.body())
     except (ValueError, TypeError) as exc:
         raise fault(
             400, "MalformedDocumentException", f"faults must be a list of fault objects: {exc}"

@@ -16,8 +16,8 @@ Writes:
   token of a trusted client (client credentials). An order already CANCELLED or CANCELLING is not
   cancelled again. (An OData write of the status would skip the cancel process, and the restock.)
 
-Errors: 404 → `ProviderError(kind="not_found")`, permanent; 408, 429 and 5xx are transient
-(honouring `Retry-After`); see `connectors.errors`.
+Errors as `connectors.http_errors` classifies them: 404 → `ProviderError(kind="not_found")`,
+permanent; 408, 429 and 5xx are transient (honouring `Retry-After`); other 4xx are permanent.
 """
 
 from __future__ import annotations
@@ -27,18 +27,22 @@ import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, SecretStr
 
-from connectors.errors import (
-    ProviderError,
-    WebhookPayloadError,
-    raise_for_provider_status,
-    transport_error,
+from connectors.errors import ProviderError, WebhookPayloadError, transport_error
+from connectors.http_errors import (
+    configured,
+    invalid_response,
+    json_answer,
+    not_configured,
+    not_found,
+    parse_answer,
+    raise_for_status,
 )
 from connectors.sap_commerce.auth import basic_authorization
 from connectors.sap_commerce.documents import (
@@ -52,17 +56,15 @@ from connectors.sap_commerce.documents import (
     available_to_sell,
     cart_snapshot,
     customer_id_of,
-    describe,
     odata_entity,
     order_snapshot,
     product_info,
 )
+from connectors.wire import aware
 from domain.events import Platform
 from domain.notifications import CartSnapshot, OrderSnapshot, ProductInfo
 
 PROVIDER = "SAP Commerce"
-KIND_PREFIX = PROVIDER.replace(" ", "")
-NOT_FOUND = "not_found"
 
 ODATA_ROOT = "/odata2webservices"
 OCC_ROOT = "/occ/v2"
@@ -155,7 +157,7 @@ class SapCommerceClient:
         flt = f"code eq {_literal(order_id)} and site/uid eq {_literal(store)}"
         found = await self._entities(store, "TidingsOrder", "Orders", flt, ORDER_EXPAND, SapOrder, "order")
         if not found:
-            raise _not_found(f"{PROVIDER} has no order {order_id} of site {store}")
+            raise not_found(PROVIDER, f"{PROVIDER} has no order {order_id} of site {store}")
         return found[0]
 
     async def fetch_cart_snapshot(self, store: str, cart_id: str) -> CartSnapshot:
@@ -164,7 +166,7 @@ class SapCommerceClient:
         flt = f"code eq {_literal(cart_id)} and site/uid eq {_literal(store)}"
         found = await self._entities(store, "TidingsCart", "Carts", flt, CART_EXPAND, SapCart, "cart")
         if not found:
-            raise _not_found(f"{PROVIDER} has no cart {cart_id} of site {store}")
+            raise not_found(PROVIDER, f"{PROVIDER} has no cart {cart_id} of site {store}")
         template = self._cfg(store).cart_url
         checkout = (
             template.format(site=quote(store, safe=""), cart=quote(cart_id, safe="")) if template else None
@@ -216,7 +218,7 @@ class SapCommerceClient:
         self, store: str, sku: str, customer_ids: list[str], since: datetime
     ) -> list[str]:
         """Those customers with an order of this site, placed at or after `since`, with the SKU."""
-        moment = since if since.tzinfo is not None else since.replace(tzinfo=UTC)
+        moment = aware(since)
         bought: list[str] = []
         for customer_id in dict.fromkeys(customer_ids):
             who = _literal(customer_id)
@@ -268,7 +270,7 @@ class SapCommerceClient:
         if order_id:
             await self.add_order_note(store, order_id, text)
             return f"comment on order {order_id}"
-        raise _not_found(f"{PROVIDER} has no return request {case_id} of site {store}")
+        raise not_found(PROVIDER, f"{PROVIDER} has no return request {case_id} of site {store}")
 
     async def cancel_and_restock(self, store: str, order_id: str, note: str) -> None:
         _require_occ_client(self._cfg(store))  # before anything is written
@@ -280,14 +282,14 @@ class SapCommerceClient:
         if order.status.code in CANCELLED_STATUSES:
             return  # done already (a retry whose first answer was lost, or the merchant did it)
         if order.user is None:
-            raise _invalid(f"order {order_id} has no user: OCC cannot address it")
+            raise invalid_response(PROVIDER, f"order {order_id} has no user: OCC cannot address it")
         entries = [
             {"orderEntryNumber": entry.entry_number, "quantity": entry.quantity}
             for entry in order.entries
             if entry.entry_number is not None and entry.quantity > 0
         ]
         if not entries:
-            raise _invalid(f"order {order_id} has no entries to cancel")
+            raise invalid_response(PROVIDER, f"order {order_id} has no entries to cancel")
         path = (
             f"{OCC_ROOT}/{_segment(store)}/users/{_segment(order.user.uid)}"
             f"/orders/{_segment(order_id)}/cancellation"
@@ -297,13 +299,7 @@ class SapCommerceClient:
     # ---- plumbing ---------------------------------------------------------------------------------
 
     def _cfg(self, store: str) -> SapApiConfig:
-        try:
-            return self._config(store)
-        except LookupError as exc:
-            # Configuration, not the network: retrying will not help.
-            raise ProviderError(
-                str(exc), provider=PROVIDER, kind=f"{KIND_PREFIX}NotConfigured", transient=False
-            ) from exc
+        return configured(self._config, store, PROVIDER)
 
     async def _entities(
         self,
@@ -325,7 +321,7 @@ class SapCommerceClient:
             body = await self._odata("GET", store, f"/{io}/{entity_set}", params=params)
             found = odata_entity(body)
             if not isinstance(found, list):
-                raise _invalid(f"{io}/{entity_set} answered without a results list")
+                raise invalid_response(PROVIDER, f"{io}/{entity_set} answered without a results list")
             items.extend(_parse(model, item, what) for item in found)
             if len(found) < PAGE_SIZE:
                 break
@@ -401,13 +397,13 @@ class SapCommerceClient:
                 response = await self._http.post(url, data=form, headers={"Accept": "application/json"})
             except httpx.HTTPError as exc:
                 raise transport_error(exc, PROVIDER) from exc
-            _raise_for(response)
+            raise_for_status(response, PROVIDER, _error_text)
             try:
                 body = response.json()
                 value = str(body["access_token"])
                 lifetime = float(body.get("expires_in", 3600))
             except (ValueError, KeyError, TypeError):
-                raise _invalid("the OAuth token answer has no access_token") from None
+                raise invalid_response(PROVIDER, "the OAuth token answer has no access_token") from None
             self._tokens[key] = _Token(value, time.monotonic() + max(lifetime - TOKEN_MARGIN_SECONDS, 0.0))
             return value
 
@@ -424,42 +420,22 @@ class SapCommerceClient:
             response = await self._http.request(method, url, headers=headers, params=params, json=json)
         except httpx.HTTPError as exc:
             raise transport_error(exc, PROVIDER) from exc
-        _raise_for(response)
-        if response.status_code == 204 or not response.content:
-            return None
-        try:
-            return response.json()
-        except ValueError:
-            raise _invalid(f"{method} {response.request.url.path} answered a body that is not JSON") from None
+        raise_for_status(response, PROVIDER, _error_text)
+        return json_answer(response, PROVIDER)
 
 
 def _require_occ_client(cfg: SapApiConfig) -> tuple[str, str]:
     if not cfg.occ_client_id or cfg.occ_client_secret is None:
-        raise ProviderError(
+        raise not_configured(
+            PROVIDER,
             "no OCC client configured for SAP Commerce: cancelling an order needs occ_client_id "
             "and occ_client_secret",
-            provider=PROVIDER,
-            kind=f"{KIND_PREFIX}NotConfigured",
-            transient=False,
         )
     return cfg.occ_client_id, cfg.occ_client_secret.get_secret_value()
 
 
-def _raise_for(response: httpx.Response) -> None:
-    if response.status_code == 404:
-        request = response.request
-        raise _not_found(
-            f"{PROVIDER} answered 404 for {request.method} {request.url.path}: {_error_text(response)}"
-        )
-    raise_for_provider_status(response, PROVIDER)
-
-
-def _error_text(response: httpx.Response) -> str:
+def _error_text(body: Any) -> str | None:
     """OData's `{"error": {"message": {"value": …}}}`, OCC's `{"errors": [{"message": …}]}`."""
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text[:200]
     if isinstance(body, dict):
         error = body.get("error")
         if isinstance(error, dict):
@@ -469,29 +445,11 @@ def _error_text(response: httpx.Response) -> str:
         errors = body.get("errors")
         if isinstance(errors, list) and errors and isinstance(errors[0], dict):
             return str(errors[0].get("message", ""))
-    return response.text[:200]
-
-
-def _not_found(message: str) -> ProviderError:
-    return ProviderError(
-        message,
-        provider=PROVIDER,
-        kind=NOT_FOUND,
-        transient=False,
-        status=404,
-    )
-
-
-def _invalid(message: str) -> ProviderError:
-    # A 2xx we cannot read will not read better on retry.
-    return ProviderError(message, provider=PROVIDER, kind=f"{KIND_PREFIX}InvalidResponse", transient=False)
+    return None
 
 
 def _parse(model: type[_Model], value: Any, what: str) -> _Model:
-    try:
-        return model.model_validate(value)
-    except ValidationError as exc:
-        raise _invalid(f"unexpected {what} shape: {describe(exc)}") from None
+    return parse_answer(model, value, what, PROVIDER)
 
 
 _T = TypeVar("_T")
@@ -502,7 +460,7 @@ def _mapped(build: Callable[[], _T], what: str) -> _T:
     try:
         return build()
     except WebhookPayloadError as exc:
-        raise _invalid(f"{what}: {exc}") from None
+        raise invalid_response(PROVIDER, f"{what}: {exc}") from None
 
 
 def _literal(value: str) -> str:

@@ -15,12 +15,11 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Final, TypeVar
+from typing import Annotated, Any, Final
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-from connectors.errors import WebhookPayloadError
 from connectors.sap_commerce.status_map import (
     CANCELLED_CONSIGNMENT,
     CONSIGNMENT_STATUS_STAGES,
@@ -28,6 +27,7 @@ from connectors.sap_commerce.status_map import (
     order_stage,
     order_status_stage,
 )
+from connectors.wire import Text, Wire, full_name, parse_iso, unit_price
 from domain.events import PROGRESS_RANK, CustomerRef, OrderStage, Platform
 from domain.notifications import (
     CartLine,
@@ -44,10 +44,6 @@ FORCE_IN_STOCK = "forceInStock"  # InStockStatus: sell regardless of the figures
 FORCE_OUT_OF_STOCK = "forceOutOfStock"
 
 _DATE = re.compile(r"^/Date\((-?\d+)(?:[+-]\d{4})?\)/$")
-
-
-def blank_to_none(value: object) -> object:
-    return None if isinstance(value, str) and not value.strip() else value
 
 
 def none_to_list(value: object) -> object:
@@ -67,23 +63,20 @@ def sap_date(value: object) -> object:
         match = _DATE.match(text)
         if match:
             return datetime.fromtimestamp(int(match.group(1)) / 1000, UTC)
-        try:
-            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            pass
-        else:
-            return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+        parsed = parse_iso(text)
+        if parsed is not None:
+            return parsed
     raise PydanticCustomError("sap_date", "must be /Date(ms)/ or an ISO 8601 date")
 
 
-Text = Annotated[str | None, BeforeValidator(blank_to_none)]
 SapDate = Annotated[datetime | None, BeforeValidator(sap_date)]
 Code = Annotated[str, Field(min_length=1)]
 
 
-class SapWire(BaseModel):
-    # SAP adds attributes as merchants extend their IOs: unknown fields are ignored.
-    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+class SapWire(Wire):
+    # Merchants extend their IOs (`Wire` ignores what we do not read); fields are read by IO
+    # attribute name (the alias) or by their own name.
+    model_config = ConfigDict(populate_by_name=True)
 
 
 class SapCode(SapWire):
@@ -437,8 +430,6 @@ def attribute_names(model: type[SapWire]) -> frozenset[str]:
 
 # ---- reading --------------------------------------------------------------------------------------
 
-_Model = TypeVar("_Model", bound=SapWire)
-
 
 def plain(value: Any) -> Any:
     """OData v2 JSON → the item JSON webhooks post: `{"results": [...]}` → list, `__deferred`
@@ -458,28 +449,6 @@ def odata_entity(body: Any) -> Any:
     """The entity (or list of entities) inside an OData v2 answer `{"d": ...}`, made plain."""
     inner = body.get("d") if isinstance(body, dict) else None
     return plain(inner)
-
-
-def validate(model: type[_Model], value: Any, where: str = "") -> _Model:
-    """Validate, or raise `WebhookPayloadError` naming each problem by its field path."""
-    try:
-        return model.model_validate(value)
-    except ValidationError as exc:
-        raise WebhookPayloadError(describe(exc, where)) from None
-
-
-def describe(exc: ValidationError, where: str = "") -> str:
-    problems = []
-    for error in exc.errors(include_url=False):
-        path = where
-        for part in error["loc"]:
-            path = f"{path}[{part}]" if isinstance(part, int) else (f"{path}.{part}" if path else str(part))
-        path = path or "body"
-        if error["type"] == "missing":
-            problems.append(f"{path} is missing")
-        else:
-            problems.append(f"{path}: {error['msg']}")
-    return "; ".join(problems)
 
 
 # ---- mapping ---------------------------------------------------------------------------------------
@@ -502,11 +471,8 @@ def _email_of_uid(uid: str) -> str | None:
 
 
 def _name(user: SapUser | None, address: SapAddress | None) -> str | None:
-    if address is not None:
-        joined = " ".join(part for part in (address.firstname, address.lastname) if part)
-        if joined:
-            return joined
-    return user.name if user is not None else None
+    joined = full_name(address.firstname, address.lastname) if address is not None else None
+    return joined or (user.name if user is not None else None)
 
 
 def recipient(
@@ -556,11 +522,7 @@ def is_sent(consignment: SapConsignment) -> bool:
 
 
 def _unit_price(entry: SapEntry) -> Decimal:
-    if entry.base_price is not None:
-        return entry.base_price
-    if entry.total_price is not None and entry.quantity:
-        return entry.total_price / entry.quantity
-    return Decimal(0)
+    return unit_price(entry.base_price, entry.total_price, entry.quantity)
 
 
 def order_snapshot(site: str, order: SapOrder) -> OrderSnapshot:

@@ -9,20 +9,22 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from connectors.sap_commerce.auth import basic_authorization
 from connectors.sap_commerce.webhooks import ABANDONED_MARK, CE_TYPE_PREFIX
+from connectors.wire import aware
 
 WEBHOOK_PATH = "/webhooks/sap-commerce"
 CE_SOURCE = "sap.cx.commerce"
 
+_V = TypeVar("_V")
+
 
 def sap_date(moment: datetime) -> str:
     """SAP's JSON date: `/Date(<epoch milliseconds>)/`."""
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return f"/Date({int(aware.timestamp() * 1000)})/"
+    return f"/Date({int(aware(moment).timestamp() * 1000)})/"
 
 
 def basic_headers(user: str, password: str) -> dict[str, str]:
@@ -46,16 +48,18 @@ def cloud_event_headers(io: str, operation: str = "Updated") -> dict[str, str]:
 
 def webhook_params(io: str, *, site: str | None = None, event: str | None = None) -> dict[str, str]:
     """The query parameters of a Tidings consumed destination's URL."""
-    params = {"io": io}
-    if site is not None:
-        params["site"] = site
-    if event is not None:
-        params["event"] = event
-    return params
+    return _with_set({"io": io}, {"site": site, "event": event})
 
 
 def webhook_url(base: str, io: str, *, site: str | None = None, event: str | None = None) -> str:
     return f"{base.rstrip('/')}{WEBHOOK_PATH}?{urlencode(webhook_params(io, site=site, event=event))}"
+
+
+def _with_set(doc: dict[str, _V], optional: dict[str, _V | None]) -> dict[str, _V]:
+    """`doc` with those of `optional` that are set: SAP leaves out the attributes an item has no
+    value for."""
+    doc.update({key: value for key, value in optional.items() if value is not None})
+    return doc
 
 
 def _enum(code: str) -> dict[str, str]:
@@ -64,13 +68,7 @@ def _enum(code: str) -> dict[str, str]:
 
 def _user(uid: str, customer_id: str | None, name: str | None, email: str | None) -> dict[str, Any]:
     user: dict[str, Any] = {"uid": uid, "integrationKey": uid}
-    if customer_id is not None:
-        user["customerID"] = customer_id
-    if name is not None:
-        user["name"] = name
-    if email is not None:
-        user["contactEmail"] = email
-    return user
+    return _with_set(user, {"customerID": customer_id, "name": name, "contactEmail": email})
 
 
 def _address(name: str, email: str | None, phone: str | None, town: str | None = None) -> dict[str, Any]:
@@ -80,13 +78,7 @@ def _address(name: str, email: str | None, phone: str | None, town: str | None =
         "lastname": last,
         "integrationKey": f"{email}|{first}|{last}",
     }
-    if email is not None:
-        address["email"] = email
-    if phone is not None:
-        address["phone1"] = phone
-    if town is not None:
-        address["town"] = town
-    return address
+    return _with_set(address, {"email": email, "phone1": phone, "town": town})
 
 
 def entry(
@@ -178,8 +170,7 @@ def order_document(
 
 def abandoned_mark(moment: datetime) -> str:
     """The `statusInfo` our cron job writes on a cart it finds idle (deploy/sap-commerce/)."""
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    stamp = aware.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    stamp = aware(moment).astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     return f"{ABANDONED_MARK}{stamp}"  # as the job's Groovy writes it: Instant.toString()
 
 
@@ -274,11 +265,9 @@ def customer_document(
         "modifiedtime": sap_date(modified_at or datetime(2026, 11, 23, 9, 0, tzinfo=UTC)),
         "integrationKey": uid,
     }
-    if email is not None:
-        doc["contactEmail"] = email
-    if phone is not None:
-        doc["defaultShipmentAddress"] = _address(name, email, phone)
     optional = {
+        "contactEmail": email,
+        "defaultShipmentAddress": _address(name, email, phone) if phone is not None else None,
         "tidingsEvent": event,
         "tidingsDetail": detail,
         "tidingsLink": link,
@@ -287,8 +276,7 @@ def customer_document(
         "loyaltyPoints": points,
         "loyaltyTier": tier,
     }
-    doc.update({key: value for key, value in optional.items() if value is not None})
-    return doc
+    return _with_set(doc, optional)
 
 
 def return_request_document(

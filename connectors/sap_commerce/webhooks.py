@@ -66,14 +66,14 @@ from connectors.sap_commerce.documents import (
     plain,
     recipient,
     stage_of_order,
-    validate,
 )
 from connectors.sap_commerce.status_map import (
     OPEN_RETURN_STATUSES,
     REFUNDED_RETURN_STATUSES,
     return_status_case,
 )
-from connectors.webhook import ParsedWebhook
+from connectors.webhook import ParsedWebhook, json_object_body, parse_payload
+from connectors.wire import parse_iso
 from domain.events import (
     AccountPayload,
     CartPayload,
@@ -182,7 +182,7 @@ def parse_webhook(
     event = params_get(params, EVENT_PARAM)
     request = _Request(
         io=io,
-        raw=plain(_json_object(body)),  # OData-shaped bodies (`results`, `__metadata`) read alike
+        raw=plain(json_object_body(body)),  # OData-shaped bodies (`results`, `__metadata`) read alike
         params=params,
         operation=operation,
         event=event.lower() if event else None,
@@ -223,21 +223,11 @@ def _cloud_event_type(headers: Mapping[str, str]) -> tuple[str | None, str | Non
     return io, operation
 
 
-def _json_object(body: bytes) -> dict[str, Any]:
-    try:
-        raw = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise WebhookPayloadError(f"body is not valid JSON: {exc}") from None
-    if not isinstance(raw, dict):
-        raise WebhookPayloadError(f"body must be a JSON object, not {type(raw).__name__}")
-    return raw
-
-
 # ---- orders -----------------------------------------------------------------------------------------
 
 
 def _order(request: _Request) -> list[CommerceEvent]:
-    order = validate(SapOrder, request.raw)
+    order = parse_payload(SapOrder, request.raw)
     site = request.site(order.site, "site.uid")
     stage = stage_of_order(order)
     sent = [c for c in order.consignments if is_sent(c)]
@@ -284,17 +274,16 @@ def abandoned_at(cart: SapCart) -> datetime | None:
     info = cart.status_info or ""
     if not info.startswith(ABANDONED_MARK):
         return None
-    try:
-        marked = datetime.fromisoformat(info[len(ABANDONED_MARK) :].replace("Z", "+00:00"))
-    except ValueError:
-        raise WebhookPayloadError(f"statusInfo: {info!r} is not a {ABANDONED_MARK}<ISO time> mark") from None
-    return marked if marked.tzinfo is not None else marked.replace(tzinfo=UTC)
+    marked = parse_iso(info[len(ABANDONED_MARK) :])
+    if marked is None:
+        raise WebhookPayloadError(f"statusInfo: {info!r} is not a {ABANDONED_MARK}<ISO time> mark")
+    return marked
 
 
 def _cart(request: _Request) -> list[CommerceEvent]:
     if request.operation == "deleted" or request.event in ("removed", "deleted"):
         return _cart_removed(request)
-    cart = validate(SapCart, request.raw)
+    cart = parse_payload(SapCart, request.raw)
     site = request.site(cart.site, "site.uid")
     marked = abandoned_at(cart)
     marking_save = marked is not None and (
@@ -323,7 +312,7 @@ def _cart(request: _Request) -> list[CommerceEvent]:
 def _cart_removed(request: _Request) -> list[CommerceEvent]:
     # SAP removes a cart when it is checked out; the order does not name the cart it came from, so
     # the conversion is told without the order id (a journey ends on the conversion itself).
-    key = validate(_CartKey, request.raw)
+    key = parse_payload(_CartKey, request.raw)
     code = key.code or key.integration_key
     if code is None:
         raise WebhookPayloadError("code is missing (and so is integrationKey)")
@@ -343,7 +332,7 @@ def _cart_removed(request: _Request) -> list[CommerceEvent]:
 
 
 def _stock(request: _Request) -> list[CommerceEvent]:
-    stock = validate(SapStockLevel, request.raw)
+    stock = parse_payload(SapStockLevel, request.raw)
     site = request.site(None, "site")
     product = ProductPayload(
         sku=stock.product_code,
@@ -373,7 +362,7 @@ def _stock(request: _Request) -> list[CommerceEvent]:
 
 
 def _customer(request: _Request) -> list[CommerceEvent]:
-    customer = validate(SapCustomer, request.raw)
+    customer = parse_payload(SapCustomer, request.raw)
     site = request.site(customer.site, "site.uid")
     named = customer.tidings_event or request.event
     if named is None:
@@ -427,7 +416,7 @@ def return_case_id(request: SapReturnRequest) -> str:
 
 
 def _return(request: _Request) -> list[CommerceEvent]:
-    returned = validate(SapReturnRequest, request.raw)
+    returned = parse_payload(SapReturnRequest, request.raw)
     site = request.site(returned.order.site, "order.site.uid")
     status = returned.status.code
     event_type, detail = return_status_case(status)

@@ -24,46 +24,54 @@ Writes, idempotent so a retried activity changes nothing more:
   whose text is not there yet. A case Service Cloud does not have (e.g. the order journey's
   "order-{order_no}" conversation) is written as an order note instead, when the order is known.
 
-Errors: 404 is `ProviderError(kind="not_found")` (permanent); 408, 429 and 5xx are transient and
-honour `Retry-After`; other 4xx are permanent. OCAPI's fault type and message go into the error.
+Errors as `connectors.http_errors` classifies them: 404 is `ProviderError(kind="not_found")`
+(permanent); 408, 429 and 5xx are transient and honour `Retry-After`; other 4xx are permanent.
+OCAPI's fault type and message go into the error.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from connectors.errors import ProviderError, raise_for_provider_status, transport_error
+from connectors.errors import ProviderError, kind_prefix, transport_error
+from connectors.http_errors import (
+    NOT_FOUND,
+    configured,
+    invalid_response,
+    json_answer,
+    parse_answer,
+    raise_for_status,
+)
 from connectors.opentext.auth import TokenProvider
 from connectors.sfcc.documents import (
-    KIND_PREFIX,
     PROVIDER,
     BasketDocument,
     Doc,
     OrderDocument,
     ProductDocument,
-    as_document,
     cart_snapshot,
     customer_key,
-    invalid,
     order_snapshot,
     product_info,
 )
 from connectors.sfcc.status_map import DEFAULT_PICKUP_METHODS, PickupMethods
+from connectors.wire import aware
 from domain.events import Platform
 from domain.notifications import CartSnapshot, OrderSnapshot, ProductInfo
 
-NOT_FOUND = "not_found"
 SEARCH_PAGE = 200  # OCAPI's maximum `count` for searches
 MAX_SEARCH_PAGES = 50
 MAX_COMMENT = 4000  # CaseComment.CommentBody's length
 UNPLACED = frozenset({"failed", "created", "cancelled", "replaced"})
 PRODUCT_EXPAND = "availability,prices"
+
+_Document = TypeVar("_Document", bound=Doc)
 
 
 class SfccApiConfig(BaseModel):
@@ -116,7 +124,7 @@ class SfccClient:
 
     async def fetch_order_snapshot(self, store: str, order_id: str) -> OrderSnapshot:
         config = self._site(store)
-        order = as_document(OrderDocument, await self.get_order(store, order_id), "order")
+        order = _parse(OrderDocument, await self.get_order(store, order_id), "order")
         return order_snapshot(store, order, pickup_methods=config.pickup_methods)
 
     async def get_order(self, store: str, order_no: str) -> dict[str, Any]:
@@ -124,7 +132,7 @@ class SfccClient:
 
     async def fetch_cart_snapshot(self, store: str, cart_id: str) -> CartSnapshot:
         body = _object(await self._shop("GET", store, f"/baskets/{_seg(cart_id)}"), "basket")
-        return cart_snapshot(store, as_document(BasketDocument, body, "basket"))
+        return cart_snapshot(store, _parse(BasketDocument, body, "basket"))
 
     async def fetch_products(self, store: str, product_ids: list[str]) -> list[ProductInfo]:
         """In the order asked; products the catalog no longer has are left out."""
@@ -152,7 +160,7 @@ class SfccClient:
         wanted = list(dict.fromkeys(c for c in customer_ids if c))
         if not wanted:
             return []
-        since = since.replace(tzinfo=UTC) if since.tzinfo is None else since
+        since = aware(since)
         query = {
             "filtered_query": {
                 "query": {"term_query": {"fields": ["customer_no"], "operator": "one_of", "values": wanted}},
@@ -170,7 +178,7 @@ class SfccClient:
         buyers: set[str] = set()
         for page in range(MAX_SEARCH_PAGES):
             body = {"query": query, "start": page * SEARCH_PAGE, "count": SEARCH_PAGE}
-            result = as_document(
+            result = _parse(
                 _SearchResult, await self._shop("POST", store, "/order_search", json=body), "order search"
             )
             for hit in result.hits:
@@ -180,7 +188,7 @@ class SfccClient:
                 if (
                     who in wanted
                     and order.status not in UNPLACED
-                    and (created is None or _aware(created) >= since)
+                    and (created is None or aware(created) >= since)
                     and any(item.product_id == sku for item in order.product_items)
                 ):
                     buyers.add(who)
@@ -195,14 +203,14 @@ class SfccClient:
         if not text:
             return
         path = f"/orders/{_seg(order_id)}/notes"
-        notes = as_document(_Notes, await self._shop("GET", store, path) or {}, "order notes")
+        notes = _parse(_Notes, await self._shop("GET", store, path) or {}, "order notes")
         if any((n.text or "").strip() == text for n in notes.notes):
             return  # a retry of a write that landed
         subject = self._site(store).note_subject
         await self._shop("POST", store, path, json={"subject": subject, "text": text})
 
     async def cancel_and_restock(self, store: str, order_id: str, note: str) -> None:
-        order = as_document(OrderDocument, await self.get_order(store, order_id), "order")
+        order = _parse(OrderDocument, await self.get_order(store, order_id), "order")
         if order.status != "cancelled":
             await self._shop("PATCH", store, f"/orders/{_seg(order_id)}", json={"status": "cancelled"})
         await self.add_order_note(store, order_id, note)
@@ -230,19 +238,13 @@ class SfccClient:
     # ---- plumbing -------------------------------------------------------------------------------
 
     def _site(self, store: str) -> SfccApiConfig:
-        try:
-            return self._config(store)
-        except LookupError as exc:
-            # Configuration, not the network: retrying will not help.
-            raise ProviderError(
-                str(exc), provider=PROVIDER, kind=f"{KIND_PREFIX}NotConfigured", transient=False
-            ) from exc
+        return configured(self._config, store, PROVIDER)
 
     async def _product(self, store: str, product_id: str) -> ProductDocument:
         body = await self._shop(
             "GET", store, f"/products/{_seg(product_id)}", params={"expand": PRODUCT_EXPAND}
         )
-        return as_document(ProductDocument, _object(body, "product"), "product")
+        return _parse(ProductDocument, _object(body, "product"), "product")
 
     async def _case_record_id(self, config: SfccApiConfig, case_number: str) -> str | None:
         records = await self._soql(
@@ -256,7 +258,7 @@ class SfccClient:
         body = await self._service_cloud(config, "GET", "/query", params={"q": soql})
         for _ in range(MAX_SEARCH_PAGES):
             if not isinstance(body, dict) or not isinstance(body.get("records"), list):
-                raise invalid("Service Cloud query answered without a records list")
+                raise invalid_response(PROVIDER, "Service Cloud query answered without a records list")
             records.extend(r for r in body["records"] if isinstance(r, dict))
             next_url = body.get("nextRecordsUrl")
             if body.get("done", True) or not isinstance(next_url, str):
@@ -332,15 +334,8 @@ class SfccClient:
             if response.status_code == 401 and attempt == 1:
                 tokens.invalidate(authorization)  # expired or revoked early: one new token, one retry
                 continue
-            _raise_for_status(response)
-            if response.status_code == 204 or not response.content:
-                return None
-            try:
-                return response.json()
-            except ValueError:
-                raise invalid(
-                    f"{method} {response.request.url.path} answered with a body that is not JSON"
-                ) from None
+            raise_for_status(response, PROVIDER, _fault)
+            return json_answer(response, PROVIDER)
         raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -352,44 +347,30 @@ async def _authorization(tokens: TokenProvider) -> str:
         raise ProviderError(
             f"SFCC token endpoint: {exc}",
             provider=PROVIDER,
-            kind=KIND_PREFIX + "Token" + exc.kind.removeprefix("OpenText"),
+            kind=kind_prefix(PROVIDER) + "Token" + exc.kind.removeprefix("OpenText"),
             transient=exc.transient,
             status=exc.status,
             retry_after=exc.retry_after,
         ) from exc
 
 
-def _raise_for_status(response: httpx.Response) -> None:
-    if response.is_success:
-        return
-    if response.status_code == 404:
-        raise ProviderError(
-            f"SFCC has no {response.request.url.path}: {_fault(response)}",
-            provider=PROVIDER,
-            kind=NOT_FOUND,
-            transient=False,
-            status=404,
-        )
-    raise_for_provider_status(response, PROVIDER)
-
-
-def _fault(response: httpx.Response) -> str:
+def _fault(body: Any) -> str | None:
     """OCAPI's `{"fault": {"type", "message"}}` or Service Cloud's `[{"errorCode", "message"}]`."""
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text[:200]
     if isinstance(body, dict) and isinstance(body.get("fault"), dict):
         fault = body["fault"]
         return f"{fault.get('type', 'fault')}: {fault.get('message', '')}".strip()
     if isinstance(body, list) and body and isinstance(body[0], dict):
         return f"{body[0].get('errorCode', 'error')}: {body[0].get('message', '')}".strip()
-    return response.text[:200]
+    return None
+
+
+def _parse(model: type[_Document], value: Any, what: str) -> _Document:
+    return parse_answer(model, value, what, PROVIDER)
 
 
 def _object(body: Any, what: str) -> dict[str, Any]:
     if not isinstance(body, dict):
-        raise invalid(f"{what} is not a JSON object")
+        raise invalid_response(PROVIDER, f"{what} is not a JSON object")
     return body
 
 
@@ -401,7 +382,3 @@ def _seg(value: str) -> str:
 def _soql_text(value: str) -> str:
     # SOQL string literal escaping: a case number must not end the literal.
     return value.replace("\\", "\\\\").replace("'", "\\'")
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment

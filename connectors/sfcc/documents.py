@@ -15,11 +15,12 @@ from __future__ import annotations
 import calendar
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BeforeValidator, Field
 
 from connectors.errors import ProviderError
+from connectors.http_errors import NOT_FOUND
 from connectors.sfcc.status_map import (
     DEFAULT_PICKUP_METHODS,
     OrderFacts,
@@ -28,6 +29,7 @@ from connectors.sfcc.status_map import (
     platform_status,
     stage_for,
 )
+from connectors.wire import Wire, aware, blank_to_none, first_amount, full_name, id_text, unit_price
 from domain.events import CustomerRef, Platform
 from domain.notifications import (
     CartLine,
@@ -40,40 +42,19 @@ from domain.notifications import (
 )
 
 PROVIDER = "SFCC"
-KIND_PREFIX = PROVIDER  # as `connectors.errors` derives it: SFCCThrottled, SFCCServerError …
-
-
-def invalid(message: str) -> ProviderError:
-    # A 2xx we cannot read will not read better on retry.
-    return ProviderError(message, provider=PROVIDER, kind=f"{KIND_PREFIX}InvalidResponse", transient=False)
-
-
-def _blank_to_none(value: object) -> object:
-    return None if isinstance(value, str) and not value.strip() else value
 
 
 def _lower(value: object) -> object:
     return value.strip().lower() if isinstance(value, str) else value
 
 
-def _as_text(value: object) -> object:
-    # Ids are strings in OCAPI; a script that sends a number should not be refused for it.
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return _blank_to_none(value)
-
-
-Text = Annotated[str | None, BeforeValidator(_as_text)]
+# Ids are strings in OCAPI; a script that sends a number should not be refused for it.
+Text = Annotated[str | None, BeforeValidator(lambda v: blank_to_none(id_text(v)))]
 Status = Annotated[str, BeforeValidator(_lower)]
-OptionalStatus = Annotated[str | None, BeforeValidator(lambda v: _lower(_blank_to_none(v)))]
+OptionalStatus = Annotated[str | None, BeforeValidator(lambda v: _lower(blank_to_none(v)))]
 
-
-class Doc(BaseModel):
-    # Unknown fields are ignored: OCAPI documents carry far more than we read, and merchants add c_*.
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-
-_D = TypeVar("_D", bound=Doc)
+# OCAPI documents carry far more than we read, and merchants add c_* attributes: `Wire` ignores them.
+Doc = Wire
 
 
 class CustomerInfo(Doc):
@@ -117,11 +98,7 @@ class ProductItem(Doc):
     c_url: Text = None
 
     def unit_price(self) -> Decimal:
-        if self.base_price is not None:
-            return self.base_price
-        if self.price is not None and self.quantity:
-            return self.price / self.quantity
-        return Decimal(0)
+        return unit_price(self.base_price, self.price, self.quantity)
 
     def name(self) -> str:
         return self.product_name or self.item_text or self.product_id or "item"
@@ -182,17 +159,16 @@ class OrderDocument(Doc):
         return next((s for s in self.shipments if s.tracking_number), None)
 
     def total(self) -> Decimal:
-        return next((t for t in (self.order_total, self.product_total) if t is not None), Decimal(0))
+        return first_amount(self.order_total, self.product_total)
 
     def customer_ref(self) -> CustomerRef:
         info = self.customer_info
         billing = self.billing_address or Address()
-        billed_name = " ".join(p for p in (billing.first_name, billing.last_name) if p) or None
         return CustomerRef(
             customer_id=customer_key(info.customer_no, info.customer_id),
             email=info.email,
             phone=billing.phone,
-            name=info.customer_name or self.customer_name or billed_name,
+            name=info.customer_name or self.customer_name or full_name(billing.first_name, billing.last_name),
             locale=self.c_locale or self.customer_locale,
         )
 
@@ -322,7 +298,7 @@ class CustomerProfile(Doc):
             customer_id=self.key(),
             email=self.email,
             phone=self.phone_mobile or self.phone_home,
-            name=" ".join(p for p in (self.first_name, self.last_name) if p) or None,
+            name=full_name(self.first_name, self.last_name),
             locale=self.preferred_locale,
         )
 
@@ -377,7 +353,7 @@ def order_snapshot(
         raise ProviderError(
             f"order {order.order_no} was replaced by another order",
             provider=PROVIDER,
-            kind="not_found",
+            kind=NOT_FOUND,
             transient=False,
         )
     customer = order.customer_ref()
@@ -491,14 +467,4 @@ def _language(locale: str | None) -> str:
 
 
 def _utc(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-
-
-def as_document(model: type[_D], value: Any, what: str) -> _D:
-    """Validate an API answer; a shape we cannot read is a permanent `InvalidResponse`."""
-    try:
-        return model.model_validate(value)
-    except ValidationError as exc:
-        raise invalid(f"unexpected {what} shape: {exc.errors(include_url=False)}") from None
+    return aware(moment) if moment is not None else None

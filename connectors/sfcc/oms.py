@@ -55,10 +55,11 @@ import json
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field
 
 from connectors.errors import WebhookPayloadError
-from connectors.webhook import ParsedWebhook
+from connectors.webhook import ParsedWebhook, parse_payload
+from connectors.wire import Wire, aware
 from domain.events import CommerceEvent, EventType, OrderPayload, OrderStage, Platform
 
 ORDER_SUMMARY_CREATED = "OrderSummaryCreatedEvent"
@@ -86,9 +87,7 @@ FO_FULFILLED = _norm("Fulfilled")
 FO_IGNORED: Final = frozenset({_norm("Draft"), _norm("Canceled"), _norm("Cancelled"), _norm("Rejected")})
 
 
-class _Payload(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
+class _Payload(Wire):
     OrderSummaryId: str | None = None
     OrderNumber: str | None = None
     OrderId: str | None = None
@@ -101,9 +100,7 @@ class _Payload(BaseModel):
     CreatedDate: datetime | None = None
 
 
-class _Relayed(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
+class _Relayed(Wire):
     site_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
     OrderNumber: str | None = None
 
@@ -126,9 +123,9 @@ def parse_oms(raw: dict[str, Any], name: str) -> ParsedWebhook:
     payload_raw, replay_id = _payload_of(raw)
     if name not in (ORDER_SUMMARY_CREATED, ORDER_SUMMARY_STATUS_CHANGED, FULFILLMENT_ORDER_STATUS_CHANGED):
         return ParsedWebhook(scope=name, events=[], ignored=f"platform event {name} is not handled")
-    relayed = _validate(_Relayed, raw, "$")
+    relayed = parse_payload(_Relayed, raw, "$")
     where = "$.data.payload" if "channel" in raw else "$"
-    payload = _validate(_Payload, payload_raw, where)
+    payload = parse_payload(_Payload, payload_raw, where)
     order_id = payload.OrderNumber or relayed.OrderNumber or payload.OrderSummaryId
     if not order_id:
         raise WebhookPayloadError(f"{where}: needs OrderNumber (added by the relay) or OrderSummaryId")
@@ -176,7 +173,7 @@ def parse_oms(raw: dict[str, Any], name: str) -> ParsedWebhook:
         platform=Platform.SFCC,
         store=relayed.site_id,
         type=event_type,
-        occurred_at=_utc(payload.CreatedDate) or datetime.now(UTC),
+        occurred_at=aware(payload.CreatedDate) if payload.CreatedDate else datetime.now(UTC),
         order=order,
         raw_scope=name,
         extra=extra,
@@ -204,20 +201,3 @@ def _event_id(name: str, payload: _Payload, replay_id: Any, raw: dict[str, Any])
     # Neither: a stable digest, so a redelivery of the same body still dedupes.
     canonical = json.dumps(raw, sort_keys=True, separators=(",", ":"), default=str)
     return f"{name}:{hashlib.sha256(canonical.encode()).hexdigest()[:32]}"
-
-
-def _validate(model: type[BaseModel], value: dict[str, Any], where: str) -> Any:
-    try:
-        return model.model_validate(value)
-    except ValidationError as exc:
-        problems = []
-        for error in exc.errors(include_url=False):
-            path = where + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error["loc"])
-            problems.append(f"{path} is missing" if error["type"] == "missing" else f"{path}: {error['msg']}")
-        raise WebhookPayloadError("; ".join(problems)) from None
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment

@@ -31,8 +31,13 @@ CASE_TYPES: dict[CaseKind, str] = {
 }
 
 
+def iso(moment: datetime) -> str:
+    """OCAPI's date-time: UTC to the millisecond, "Z" for the zone."""
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return iso(datetime.now(UTC))
 
 
 def envelope(
@@ -44,12 +49,11 @@ def envelope(
     occurred_at: datetime | None = None,
 ) -> dict[str, Any]:
     """The envelope the cartridge posts (a fresh event id unless one is given)."""
-    moment = occurred_at or datetime.now(UTC)
     return {
         "event_id": event_id or str(uuid.uuid4()),
         "event_type": event_type,
         "site_id": site_id,
-        "occurred_at": moment.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "occurred_at": iso(occurred_at or datetime.now(UTC)),
         "data": data,
     }
 
@@ -86,14 +90,7 @@ def order_document(
     """A new, paid, not yet confirmed order (the storefront's checkout result), as OCAPI shows it."""
     amount = Decimal(total)
     unit = (amount / quantity).quantize(Decimal("0.01"))
-    customer_info: dict[str, Any] = {
-        "customer_id": f"ab{uuid.uuid5(uuid.NAMESPACE_OID, customer_no or order_no).hex[:22]}",
-        "customer_name": "Ada Lovelace",
-    }
-    if customer_no:
-        customer_info["customer_no"] = customer_no
-    if email:
-        customer_info["email"] = email
+    customer_id = f"ab{uuid.uuid5(uuid.NAMESPACE_OID, customer_no or order_no).hex[:22]}"
     shipment: dict[str, Any] = {
         "shipment_id": "me",
         "shipment_no": f"{order_no}-1",
@@ -118,7 +115,7 @@ def order_document(
         "payment_status": "paid",
         "confirmation_status": "not_confirmed",
         "export_status": "not_exported",
-        "customer_info": customer_info,
+        "customer_info": _customer_info(customer_id, customer_no, email),
         "billing_address": billing,
         "product_items": [
             {
@@ -226,6 +223,17 @@ def order_at_stage(order: dict[str, Any], stage: OrderStage) -> dict[str, Any]:
     return doc
 
 
+def _customer_info(customer_id: str, customer_no: str | None, email: str | None) -> dict[str, Any]:
+    """OCAPI's `customer_info`: `customer_id` always (guests too), `customer_no` for a registered
+    customer, the email when known."""
+    info: dict[str, Any] = {"customer_id": customer_id, "customer_name": "Ada Lovelace"}
+    if customer_no:
+        info["customer_no"] = customer_no
+    if email:
+        info["email"] = email
+    return info
+
+
 def _track(doc: dict[str, Any], order_no: str) -> None:
     shipments = doc.setdefault("shipments", [])
     if not shipments:
@@ -248,18 +256,10 @@ def basket_document(
     checkout_url: str | None = None,
 ) -> dict[str, Any]:
     """An OCAPI basket with one line, as the abandonment job sends it."""
-    customer_info: dict[str, Any] = {
-        "customer_id": f"bc{uuid.uuid4().hex[:22]}",
-        "customer_name": "Ada Lovelace",
-    }
-    if customer_no:
-        customer_info["customer_no"] = customer_no
-    if email:
-        customer_info["email"] = email
     doc: dict[str, Any] = {
         "_type": "basket",
         "basket_id": basket_id,
-        "customer_info": customer_info,
+        "customer_info": _customer_info(f"bc{uuid.uuid4().hex[:22]}", customer_no, email),
         "product_items": [
             {
                 "item_id": f"{basket_id}-pli-1",

@@ -58,7 +58,7 @@ from typing import Any, Final, TypeVar
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError as SchemaError
 from jsonschema.exceptions import best_match
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from connectors.errors import WebhookPayloadError
 from connectors.sfcc import oms
@@ -76,7 +76,8 @@ from connectors.sfcc.documents import (
     end_of_month,
 )
 from connectors.sfcc.status_map import DEFAULT_PICKUP_METHODS, PickupMethods, platform_status, stage_for
-from connectors.webhook import ParsedWebhook
+from connectors.webhook import ParsedWebhook, json_object_body, parse_payload
+from connectors.wire import Wire
 from domain.events import (
     AccountPayload,
     AlertKind,
@@ -123,9 +124,7 @@ def _is_date(value: object) -> bool:
 _VALIDATOR: Final = Draft202012Validator(SCHEMA, format_checker=_formats)
 
 
-class Envelope(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
+class Envelope(Wire):
     event_id: str
     event_type: str
     site_id: str
@@ -141,7 +140,7 @@ _Handler = Callable[[Envelope, PickupMethods], list[CommerceEvent] | str]
 def parse_webhook(body: bytes, *, pickup_methods: PickupMethods = DEFAULT_PICKUP_METHODS) -> ParsedWebhook:
     """Parse a raw (already verified) body: our envelope or an Order Management platform event.
     Raises `WebhookPayloadError` naming the JSON path of what is wrong."""
-    raw = _load(body)
+    raw = json_object_body(body, parse_float=Decimal)  # amounts keep the cents they were sent with
     name = oms.event_name(raw)
     if name is not None and "event_type" not in raw:
         return oms.parse_oms(raw, name)
@@ -171,17 +170,6 @@ def peek_site_id(body: bytes) -> str | None:
     return site if isinstance(site, str) and _SITE_ID.fullmatch(site) else None
 
 
-def _load(body: bytes) -> dict[str, Any]:
-    try:
-        # Decimals, not floats: amounts keep the cents they were sent with.
-        raw = json.loads(body, parse_float=Decimal)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise WebhookPayloadError(f"body is not valid JSON: {exc}") from None
-    if not isinstance(raw, dict):
-        raise WebhookPayloadError(f"body must be a JSON object, not {type(raw).__name__}")
-    return raw
-
-
 _REQUIRED = re.compile(r"^'(?P<name>.+)' is a required property$")
 
 
@@ -205,14 +193,7 @@ def _describe(error: SchemaError) -> str:
 
 def _doc(model: type[_D], envelope: Envelope) -> _D:
     # The schema has vouched for the shape; this is the typed reading (and a second guard).
-    try:
-        return model.model_validate(envelope.data)
-    except ValidationError as exc:
-        problems = []
-        for error in exc.errors(include_url=False):
-            path = "$.data" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error["loc"])
-            problems.append(f"{path} is missing" if error["type"] == "missing" else f"{path}: {error['msg']}")
-        raise WebhookPayloadError("; ".join(problems[:MAX_PROBLEMS])) from None
+    return parse_payload(model, envelope.data, "$.data", limit=MAX_PROBLEMS)
 
 
 def _event(

@@ -21,6 +21,7 @@ import httpx
 from connectors.sap_commerce import simulate
 from connectors.sap_commerce.webhooks import CART_IO, ORDER_IO, RETURN_IO
 from domain.events import CaseKind, OrderStage, order_workflow_id
+from tests.platforms.common import SandboxStore
 
 PICKUP_STORE = "nakano"
 CARRIER = "UPS"
@@ -58,6 +59,7 @@ class SapShop:
         self.user = user
         self.password = password
         self.store = f"site{uuid.uuid4().hex[:8]}"  # a fresh base site per shop
+        self.seeds = SandboxStore(http, sandbox_url, "sap", self.store)
         self._returns: dict[str, dict[str, Any]] = {}
 
     def order_workflow_id(self, order_id: str) -> str:
@@ -65,17 +67,8 @@ class SapShop:
 
     # ---- the merchant's SAP Commerce -----------------------------------------------------------------
 
-    def _seed_url(self, kind: str, key: str) -> str:
-        return f"{self.sandbox}/sandbox/sap/{self.store}/{kind}/{key}"
-
-    async def _seed(self, kind: str, key: str, doc: dict[str, Any]) -> None:
-        response = await self.http.put(self._seed_url(kind, key), json=doc)
-        response.raise_for_status()
-
     async def _order_view(self, order_id: str) -> dict[str, Any]:
-        response = await self.http.get(self._seed_url("orders", order_id))
-        response.raise_for_status()
-        view: dict[str, Any] = response.json()
+        view: dict[str, Any] = await self.seeds.get("orders", order_id)
         return view
 
     async def post(
@@ -125,7 +118,7 @@ class SapShop:
             pickup=pickup,
             placed_at=datetime.now(UTC),
         )
-        await self._seed("orders", order_id, doc)
+        await self.seeds.put("orders", order_id, doc)
         return await self.post(ORDER_IO, doc, operation="Created")
 
     async def move(self, order_id: str, stage: OrderStage) -> httpx.Response:
@@ -136,7 +129,7 @@ class SapShop:
             return await self._refund_in_full(order_id, doc)
         self.apply(doc, stage)
         doc["modifiedtime"] = simulate.sap_date(datetime.now(UTC))
-        await self._seed("orders", order_id, doc)
+        await self.seeds.put("orders", order_id, doc)
         return await self.post(ORDER_IO, doc)
 
     @staticmethod
@@ -179,7 +172,7 @@ class SapShop:
             email=(order.get("user") or {}).get("contactEmail"),
             immediate=True,
         )
-        await self._seed("returns", doc["code"], doc)
+        await self.seeds.put("returns", doc["code"], doc)
         return await self.post(RETURN_IO, doc)
 
     async def abandon_cart(
@@ -199,13 +192,12 @@ class SapShop:
             amount=amount,
             abandoned_at=datetime.now(UTC),
         )
-        await self._seed("carts", cart_id, doc)
+        await self.seeds.put("carts", cart_id, doc)
         return await self.post(CART_IO, doc)
 
     async def convert_cart(self, cart_id: str, order_id: str) -> httpx.Response:
         """Checkout removes the cart in SAP; the removal webhook names the cart, not the order."""
-        response = await self.http.delete(self._seed_url("carts", cart_id))
-        response.raise_for_status()
+        await self.seeds.delete("carts", cart_id)
         doc = simulate.removed_cart_document(cart_id)
         return await self.post(CART_IO, doc, operation="Deleted", event="removed", site=self.store)
 
@@ -215,7 +207,7 @@ class SapShop:
         except httpx.HTTPStatusError:
             # A case about an order Tidings never heard of: SAP has it all the same.
             order = simulate.order_document(self.store, order_id, status="COMPLETED")
-            await self._seed("orders", order_id, order)
+            await self.seeds.put("orders", order_id, order)
         doc = simulate.return_request_document(
             self.store,
             case_id,
@@ -227,7 +219,7 @@ class SapShop:
             notes=text,
             immediate=kind is CaseKind.REFUND,
         )
-        await self._seed("returns", case_id, doc)
+        await self.seeds.put("returns", case_id, doc)
         self._returns[case_id] = doc
         return await self.post(RETURN_IO, doc, operation="Created")
 
@@ -240,7 +232,7 @@ class SapShop:
         doc["status"] = {"code": "COMPLETED", "integrationKey": "COMPLETED"}
         doc["refundAmount"] = "0"
         doc["modifiedtime"] = simulate.sap_date(datetime.now(UTC))
-        await self._seed("returns", case_id, doc)
+        await self.seeds.put("returns", case_id, doc)
         self._returns[case_id] = doc
         return await self.post(RETURN_IO, doc)
 

@@ -19,6 +19,7 @@ from connectors.sfcc.simulate import (
     signed_headers,
 )
 from domain.events import CaseKind, OrderStage, Platform, order_workflow_id
+from tests.platforms.common import SandboxStore
 
 SANDBOX_ONLY = ("notes", "api_writes")  # what the sandbox's inspection adds to an order document
 REFUND_STAGES = frozenset({OrderStage.REFUNDED, OrderStage.PARTIALLY_REFUNDED})
@@ -33,6 +34,7 @@ class SfccShop:
         self.ingress = ingress_url.rstrip("/")
         self.secret = secret
         self.store = f"Site{uuid.uuid4().hex[:8]}"  # a fresh site id per test
+        self.seeds = SandboxStore(http, sandbox_url, "sfcc", self.store)
         self._baskets: dict[str, dict[str, Any]] = {}
         self._cases: dict[str, dict[str, Any]] = {}
 
@@ -73,15 +75,10 @@ class SfccShop:
         return doc
 
     async def _seed_order(self, doc: dict[str, Any]) -> None:
-        r = await self.http.put(
-            f"{self.sandbox}/sandbox/sfcc/{self.store}/orders/{doc['order_no']}", json=doc
-        )
-        r.raise_for_status()
+        await self.seeds.put("orders", doc["order_no"], doc)
 
     async def _inspect(self, order_id: str) -> dict[str, Any]:
-        r = await self.http.get(f"{self.sandbox}/sandbox/sfcc/{self.store}/orders/{order_id}")
-        r.raise_for_status()
-        doc: dict[str, Any] = r.json()
+        doc: dict[str, Any] = await self.seeds.get("orders", order_id)
         return doc
 
     # ---- baskets --------------------------------------------------------------------------------
@@ -95,15 +92,13 @@ class SfccShop:
         amount: str = "129.00",
     ) -> httpx.Response:
         basket = basket_document(cart_id, amount=amount, customer_no=customer_id or None, email=email)
-        r = await self.http.put(f"{self.sandbox}/sandbox/sfcc/{self.store}/baskets/{cart_id}", json=basket)
-        r.raise_for_status()
+        await self.seeds.put("baskets", cart_id, basket)
         self._baskets[cart_id] = basket
         return await self.post("basket.abandoned", basket)
 
     async def convert_cart(self, cart_id: str, order_id: str) -> httpx.Response:
         """The basket became `order_id`: OCAPI no longer has it, and `basket.converted` says so."""
-        r = await self.http.delete(f"{self.sandbox}/sandbox/sfcc/{self.store}/baskets/{cart_id}")
-        r.raise_for_status()
+        await self.seeds.delete("baskets", cart_id)
         basket = self._baskets.get(cart_id) or {"basket_id": cart_id, "currency": "USD"}
         return await self.post("basket.converted", {**basket, "order_no": order_id})
 
@@ -122,15 +117,11 @@ class SfccShop:
         return await self.post("case.closed", self._cases[case_id])
 
     async def _seed_case(self, record: dict[str, Any]) -> dict[str, Any]:
-        r = await self.http.put(
-            f"{self.sandbox}/sandbox/sfcc/{self.store}/cases/{record['CaseNumber']}", json=record
-        )
-        r.raise_for_status()
-        seeded: dict[str, Any] = r.json()
+        seeded: dict[str, Any] = await self.seeds.put("cases", record["CaseNumber"], record)
         return seeded
 
     async def _contact(self, order_id: str) -> tuple[str | None, str | None]:
-        r = await self.http.get(f"{self.sandbox}/sandbox/sfcc/{self.store}/orders/{order_id}")
+        r = await self.http.get(self.seeds.url("orders", order_id))
         if r.status_code == 404:
             return "ada@example.com", "+14155550101"
         r.raise_for_status()
@@ -164,9 +155,8 @@ class SfccShop:
     async def write_backs(self, order_id: str) -> list[str]:
         """Order notes and comments on the order's Service Cloud cases, oldest first."""
         notes = [(n["creation_date"], n["text"]) for n in (await self._inspect(order_id))["notes"]]
-        r = await self.http.get(f"{self.sandbox}/sandbox/sfcc/{self.store}/case-comments")
-        r.raise_for_status()
-        comments = [(c["CreatedDate"], c["CommentBody"]) for c in r.json() if c.get("order_no") == order_id]
+        listed = await self.seeds.get("case-comments")
+        comments = [(c["CreatedDate"], c["CommentBody"]) for c in listed if c.get("order_no") == order_id]
         return [text for _, text in sorted(notes + comments)]
 
     async def cancelled_in_platform(self, order_id: str) -> bool:
