@@ -204,3 +204,41 @@ async def test_a_marketing_sms_inside_quiet_hours_waits_for_them_to_end(
     sent_at = datetime.fromisoformat(str(sms["received_at"]))
     assert sent_at >= held.until - timedelta(seconds=1)
     assert status.waiting == [] and any("waiting, quiet hours" in e.summary for e in status.timeline)
+
+
+async def test_a_cart_converted_while_its_reminder_is_on_the_way_is_recovered_by_that_reminder(
+    shop: Shop, client: Client, settings: Settings, http: httpx.AsyncClient
+) -> None:
+    cart = uuid.uuid4().hex
+    await shop.seed_cart(cart, customer_id=12)
+    await shop.opt_in(12, "email")
+    policy = CartPolicy(
+        steps=[CartStep(name="first_reminder", after=timedelta(seconds=0.1), channels=[Channel.EMAIL])],
+        expire_after=timedelta(seconds=30),
+    )
+    # OpenText answers slowly: the conversion arrives while the reminder's send is in flight
+    await http.post(f"{shop.sandbox}/sandbox/faults", json={"latency_ms": 2500})
+    try:
+        await start_cart(client, settings, shop.store, cart, policy)
+        handle = client.get_workflow_handle(cart_workflow_id("bigcommerce", shop.store, cart))
+
+        async def sending() -> bool:
+            pending = (await handle.describe()).raw_description.pending_activities
+            return any(a.activity_type.name == "send_message" for a in pending)
+
+        await eventually(sending, what="the reminder's send in flight")
+        await shop.cart_event("converted", cart, order_id=4343)
+        status = await settled(client, shop, cart, "recovered")
+    finally:
+        await http.post(f"{shop.sandbox}/sandbox/faults", json={})
+    workflow_id = cart_workflow_id("bigcommerce", shop.store, cart)
+    result = await client.get_workflow_handle(workflow_id, result_type=CartStatus).result()
+    assert result.outcome.after_step == "first_reminder", [(e.kind, e.summary) for e in result.timeline]
+    assert result.outcome.order_id == "4343"
+    assert status.outcome.state == "recovered"
+
+    async def stage_recovered() -> bool:
+        found = [wf.id async for wf in client.list_workflows(f"CartId = '{cart}' AND Stage = 'recovered'")]
+        return found == [workflow_id]
+
+    await eventually(stage_recovered, what="the Stage search attribute left at recovered")

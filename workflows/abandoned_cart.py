@@ -38,6 +38,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.timeline import Timeline, TimelineEntry
 
 SEEN_EVENT_MEMORY = 200
+# A reminder that lands after the cart converted is the recovering step; older runs set Stage back.
+SENT_WHILE_OVER_PATCH = "reminder-landed-after-conversion"
 
 
 class AbandonedCartInput(BaseModel):
@@ -210,7 +212,11 @@ class AbandonedCart:
         )
         if result.status in (MessageStatus.SENT, MessageStatus.DELIVERED):
             self._last_sent = step.name
-            self._set_stage(f"reminded:{step.name}")
+            if self._over and self._outcome.state == "recovered" and workflow.patched(SENT_WHILE_OVER_PATCH):
+                # converted while this reminder was on its way: it counts, and the Stage stays recovered
+                self._outcome = self._outcome.model_copy(update={"after_step": step.name})
+            else:
+                self._set_stage(f"reminded:{step.name}")
         elif result.refused_by_consent():
             self._finish(CartOutcome(state="exited", reason=f"no marketing consent ({result.reason})"))
 
