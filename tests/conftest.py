@@ -4,15 +4,17 @@ the ingress served over real HTTP on free ports, and a worker with the real acti
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
+from temporalio import activity, workflow
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
@@ -60,14 +62,27 @@ class Served:
             await self.task
 
 
+async def start_dev_server(attempts: int = 3, **options: object) -> WorkflowEnvironment:
+    """The real dev server. The SDK gives it 5 s to come up, which a loaded 2-core machine can miss
+    now and then: try again before failing the session."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return await WorkflowEnvironment.start_local(
+                dev_server_existing_path=temporal_binary(),
+                search_attributes=ALL_KEYS,
+                data_converter=pydantic_data_converter,
+                dev_server_log_level="error",
+                **options,  # type: ignore[arg-type]
+            )
+        except RuntimeError:
+            if attempt == attempts:
+                raise
+    raise AssertionError("unreachable")
+
+
 @pytest.fixture(scope="session")
 async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
-    env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=temporal_binary(),
-        search_attributes=ALL_KEYS,
-        data_converter=pydantic_data_converter,
-        dev_server_log_level="error",
-    )
+    env = await start_dev_server()
     async with env:
         yield env
 
@@ -168,3 +183,21 @@ async def fast_ingress(client: Client, settings: Settings, worker: None) -> Asyn
 
     async with Served(create_ingress(fast, same_client), fast.ingress_port) as served:
         yield served
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """configure_logging changes process-wide state: put back what the session had."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    loggers = [logging.getLogger(name) for name in ("uvicorn", "uvicorn.access", "tidings", "temporalio")]
+    states = [(list(logger.handlers), logger.propagate, logger.level) for logger in loggers]
+    flags = (workflow.logger.workflow_info_on_message, activity.logger.activity_info_on_message)
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    for logger, (logger_handlers, propagate, logger_level) in zip(loggers, states, strict=True):
+        logger.handlers[:] = logger_handlers
+        logger.propagate = propagate
+        logger.setLevel(logger_level)
+    workflow.logger.workflow_info_on_message, activity.logger.activity_info_on_message = flags

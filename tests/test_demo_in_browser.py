@@ -14,6 +14,7 @@ from temporalio.client import Client
 from domain.settings import Settings
 from starter.demo import ORDERS, Demo
 from starter.ingress import create_app as create_ingress
+from starter.observability.logs import configure_logging
 from tests.browser import ARTIFACTS, chromium_page
 from tests.conftest import API_TOKEN, WEBHOOK_SECRET, Served, free_port
 
@@ -42,9 +43,16 @@ async def demo_settings(
 
 
 async def test_the_demo_plays_and_its_messages_show_in_the_outbox(
-    demo_settings: Settings, sandbox: Served
+    demo_settings: Settings, sandbox: Served, restore_logging: None
 ) -> None:
+    logs = io.StringIO()  # the processes' JSON logs, as `tidings worker` / `tidings ingress` write them
+    configure_logging(json=True, level="DEBUG", stream=logs)
     messages = await Demo(demo_settings, WEBHOOK_SECRET, Console(file=io.StringIO()), API_TOKEN).run()
+    written = logs.getvalue()
+    assert written.count("\n") > 100 and all(line.startswith("{") for line in written.splitlines())
+    for order in ORDERS:  # no customer's address in clear, even at DEBUG
+        assert order.email not in written, order.email
+        assert not order.phone or order.phone not in written, order.phone
     references = {str(m["reference"]) for m in messages if str(m.get("reference", "")).count(":") >= 3}
     for order in ORDERS:
         assert any(f"demo-store:{order.order_id}:" in r for r in references), (

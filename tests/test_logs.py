@@ -9,7 +9,7 @@ import json
 import logging
 import re
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -17,7 +17,6 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from opentelemetry.sdk.trace import TracerProvider
-from temporalio import activity, workflow
 from temporalio.client import Client
 from temporalio.worker import Worker
 
@@ -34,24 +33,6 @@ from worker import WORKFLOWS, activity_set
 
 PHONE = "+14155550123"
 EMAIL = "grace.hopper@example.com"
-
-
-@pytest.fixture
-def restore_logging() -> Iterator[None]:
-    """configure_logging changes process-wide state: put back what the session had."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    loggers = [logging.getLogger(name) for name in ("uvicorn", "uvicorn.access", "tidings", "temporalio")]
-    states = [(list(logger.handlers), logger.propagate, logger.level) for logger in loggers]
-    flags = (workflow.logger.workflow_info_on_message, activity.logger.activity_info_on_message)
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
-    for logger, (logger_handlers, propagate, logger_level) in zip(loggers, states, strict=True):
-        logger.handlers[:] = logger_handlers
-        logger.propagate = propagate
-        logger.setLevel(logger_level)
-    workflow.logger.workflow_info_on_message, activity.logger.activity_info_on_message = flags
 
 
 def lines(stream: io.StringIO) -> list[dict[str, Any]]:

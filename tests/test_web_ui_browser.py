@@ -21,20 +21,16 @@ from pathlib import Path
 import httpx
 import pytest
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.testing import WorkflowEnvironment
 
 from connectors.bigcommerce.simulate import message_webhook
 from domain.events import OrderStage, cart_workflow_id, case_workflow_id, pickup_workflow_id
 from domain.settings import Settings
-from starter.devstack import temporal_binary
 from starter.ingress import create_app as create_ingress
 from tests.browser import ARTIFACTS, chromium_page, chromium_path
-from tests.conftest import API_TOKEN, WEBHOOK_SECRET, Served, free_port
+from tests.conftest import API_TOKEN, WEBHOOK_SECRET, Served, free_port, start_dev_server
 from tests.shop import Shop, eventually
 from worker import running_worker
 from workflows.order_lifecycle import OrderLifecycle
-from workflows.search_attributes import ALL_KEYS
 
 SCREENSHOT = ARTIFACTS / "web-ui-order.png"
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -331,14 +327,7 @@ async def web_ui(settings: Settings, sandbox: Served) -> AsyncIterator[WebUi]:
     if chromium_path() is None:  # before starting a second dev server for nothing
         pytest.skip("Debian's chromium is not installed: apt-get install chromium (CI's .ci/run installs it)")
     ui_port = free_port()
-    env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=temporal_binary(),
-        search_attributes=ALL_KEYS,
-        data_converter=pydantic_data_converter,
-        dev_server_log_level="error",
-        ui=True,
-        ui_port=ui_port,
-    )
+    env = await start_dev_server(ui=True, ui_port=ui_port)
     async with env:
         client = env.client
         # Real time: nothing in the order's journey falls due while the operator looks at it.

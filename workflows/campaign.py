@@ -113,6 +113,11 @@ class Campaign:
             self._s.progress.bounced += 1
 
     @workflow.query
+    def status(self) -> CampaignStatus:
+        """The same as `progress`: every journey answers `status` (operators query it in the Web UI)."""
+        return self.progress()
+
+    @workflow.query
     def progress(self) -> CampaignStatus:
         return CampaignStatus(
             workflow_id=workflow.info().workflow_id,

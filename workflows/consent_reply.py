@@ -13,6 +13,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from domain.notifications import Category, Channel, MessageRequest, MessageResult, Recipient
+    from workflows import search_attributes as sa
     from workflows.messaging import Messenger
     from workflows.timeline import Timeline, TimelineEntry
 
@@ -32,6 +33,9 @@ class ConsentReplyStatus(BaseModel):
     keyword: str
     messages: list[MessageResult]
     timeline: list[TimelineEntry]
+
+
+STAGE_PATCH = "consent-stage"  # runs recorded before it set no search attribute
 
 
 @workflow.defn
@@ -54,6 +58,8 @@ class ConsentReply:
     @workflow.run
     async def run(self, inp: ConsentReplyInput) -> ConsentReplyStatus:
         workflow.set_current_details(f"{inp.channel} {inp.keyword!r} → {inp.change}; confirming")
+        if workflow.patched(STAGE_PATCH):  # findable in the Web UI: Stage = "stopped", "started" …
+            sa.upsert(stage=inp.change)
         self._timeline.note("event", f"{inp.channel} keyword {inp.keyword!r}: {inp.change}")
         wf = workflow.info().workflow_id
         result = await self._messenger.send(
