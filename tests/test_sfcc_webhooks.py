@@ -564,3 +564,14 @@ def test_the_whole_body_round_trips_through_json() -> None:
     )
     for event in events:
         json.dumps(event.model_dump(mode="json"))
+
+
+def test_a_vip_customers_order_also_alerts_the_account_team() -> None:
+    doc = order_document("00001234", total="310.00")
+    doc["c_vip"] = True
+    order, alert = parse("order.created", doc)
+    assert order.type is EventType.ORDER_CREATED
+    assert alert.type is EventType.OPS_ALERT and alert.event_id == "evt-1:vip"
+    assert alert.alert is not None and alert.alert.kind is AlertKind.VIP_PURCHASE
+    assert alert.alert.order_id == "00001234" and alert.alert.amount == Decimal("310.00")
+    assert [e.type for e in parse("order.created", order_document("00001235"))] == [EventType.ORDER_CREATED]

@@ -129,6 +129,7 @@ class OrderDocument(Doc):
     c_fraudStatus: OptionalStatus = None
     c_refundStatus: OptionalStatus = None
     c_refundId: Text = None
+    c_vip: bool = False  # the merchant's VIP flag (a customer group, copied onto the order by the cartridge)
     c_refundAmount: Decimal | None = None
     c_pickupWindowEnd: datetime | None = None
     c_previousPickupWindowEnd: datetime | None = None

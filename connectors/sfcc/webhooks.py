@@ -254,6 +254,16 @@ def _order(event_type: EventType) -> _Handler:
                     extra={"deadline": window.isoformat()},
                 )
             )
+        if event_type is EventType.ORDER_CREATED and order.c_vip:
+            vip = AlertPayload(
+                kind=AlertKind.VIP_PURCHASE,
+                key=AlertKind.VIP_PURCHASE.value,
+                detail=order.customer_info.customer_name,
+                order_id=order.order_no,
+                amount=order.order_total,
+                currency=order.currency,
+            )
+            events.append(_event(envelope, EventType.OPS_ALERT, suffix=":vip", customer=customer, alert=vip))
         return events
 
     return handle

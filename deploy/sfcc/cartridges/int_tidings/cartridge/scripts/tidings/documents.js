@@ -55,6 +55,11 @@ function toArray(collection) {
     return collection ? collection.toArray() : [];
 }
 
+function isVip(customer) {
+    var group = require('dw/system/Site').getCurrent().getCustomPreferenceValue('tidingsVipGroup') || 'VIP';
+    return Boolean(customer && customer.isMemberOfCustomerGroup && customer.isMemberOfCustomerGroup(group));
+}
+
 function customerInfo(lineItemContainer) {
     var customer = lineItemContainer.customer;
     return {
@@ -120,7 +125,9 @@ function orderDocument(order) {
         order_total: amount(order.totalGrossPrice),
         currency: order.currencyCode,
         creation_date: plain(order.creationDate),
-        customer_locale: order.customerLocaleID || null
+        customer_locale: order.customerLocaleID || null,
+        // VIP purchases alert the account team; the group id is the merchant's (site preference).
+        c_vip: isVip(order.customer)
     };
     return customAttributes(order, ORDER_ATTRIBUTES, doc);
 }
