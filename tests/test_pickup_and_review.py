@@ -123,6 +123,11 @@ async def test_a_delivered_order_gets_its_review_request_a_reminder_and_a_reorde
     await shop.status_changed(403, 10)
     prefix = review_workflow_id("bigcommerce", shop.store, "403")
     await eventually(lambda: _journey_started(client, prefix), what="the review journey")
+
+    async def products_read() -> bool:  # the journey reads the catalog first thing
+        return bool((await client.get_workflow_handle(prefix).query(ReviewRequest.status)).products)
+
+    await eventually(products_read, what="the review journey's catalog read")
     status = await client.get_workflow_handle(prefix).query(ReviewRequest.status)
     assert status.products[0].categories == ["Apparel"] and status.review_due is not None
 
