@@ -152,9 +152,15 @@ def derived_events(event: CommerceEvent) -> list[CommerceEvent]:
     customer_id = event.customer.customer_id
     if event.order is not None and event.type is EventType.ORDER_CREATED and customer_id:
         account = AccountPayload(customer_id=customer_id)
+        extra = {**event.extra, "order_id": event.order.order_id}  # the lifecycle counts each order once
         derived.append(
             event.model_copy(
-                update={"event_id": f"{event.event_id}:customer", "order": None, "account": account}
+                update={
+                    "event_id": f"{event.event_id}:customer",
+                    "order": None,
+                    "account": account,
+                    "extra": extra,
+                }
             )
         )
     if event.order is not None and event.order.stage is OrderStage.CANCELLED:
