@@ -3,13 +3,19 @@ settings change (its policies, sender identity, OpenText account and webhook sec
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
+import httpx
 import pytest
+from temporalio.client import Client
 
+from connectors.sfcc.simulate import body_of, envelope, order_document, signed_headers
 from domain.settings import Settings
 from domain.store_config import STORE_SETTINGS, StoreConfigError, StoreDirectory
+from starter.ingress import create_app as create_ingress
 from starter.journeys import cart_policy, order_policy
+from tests.conftest import SFCC_SECRET, Served, free_port
 
 STORES = """
 [opentext.eu]
@@ -113,3 +119,33 @@ def test_an_unreadable_file_is_a_clear_error(tmp_path: Path) -> None:
     path.write_text("[[stores]\nplatform=")
     with pytest.raises(StoreConfigError, match="stores file"):
         StoreDirectory.load(path)
+
+
+async def test_each_sfcc_site_is_verified_with_its_own_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settings: Settings, client: Client, worker: None
+) -> None:
+    monkeypatch.setenv("TEST_SITE_SECRET", "the-site-secret")
+    path = tmp_path / "stores.toml"
+    path.write_text(
+        '[[stores]]\nplatform = "sfcc"\nstore = "OwnSecret"\nwebhook_secret = "env:TEST_SITE_SECRET"\n'
+    )
+    own = Settings(**{**settings.model_dump(), "stores_file": path, "ingress_port": free_port()})
+
+    async def same_client() -> Client:
+        return client
+
+    def post(site: str, secret: str) -> tuple[bytes, dict[str, str]]:
+        doc = order_document(f"S{uuid.uuid4().hex[:8]}")
+        body = body_of(envelope("order.created", site, doc))
+        return body, signed_headers(body, secret)
+
+    async with Served(create_ingress(own, same_client), own.ingress_port) as served:
+        async with httpx.AsyncClient() as http:
+            url = f"{served.url}/webhooks/sfcc"
+            body, headers = post("OwnSecret", "the-site-secret")
+            assert (await http.post(url, content=body, headers=headers)).status_code == 202
+            body, headers = post("OwnSecret", SFCC_SECRET)  # the global secret is not this site's
+            refused = await http.post(url, content=body, headers=headers)
+            assert refused.status_code == 401 and "signature" in refused.json()["error"]
+            body, headers = post("OtherSite", SFCC_SECRET)  # a site the file does not list: global
+            assert (await http.post(url, content=body, headers=headers)).status_code == 202
