@@ -3,7 +3,8 @@
 The same shapes arrive two ways: inside the webhook envelope's `data` (the cartridge builds them from
 `dw.order.Order`, `dw.order.Basket`, `dw.customer.Profile` … with OCAPI's field names) and from the
 OCAPI Shop API when hydration reads an order, basket or product. Custom attributes keep OCAPI's
-`c_` prefix. Service Cloud's Case keeps its sObject field names.
+`c_` prefix. The customer profile is in `customer_profiles.py`, Service Cloud's Case in
+`case_events.py`.
 
 Who a customer is: `customer_no` (the number shoppers and Business Manager see, stable across
 sessions) when the document has one, else `customer_id` (OCAPI's internal id, also set for guests),
@@ -12,8 +13,7 @@ else nobody. Every SFCC event and snapshot uses this one rule, so a customer's j
 
 from __future__ import annotations
 
-import calendar
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
@@ -243,87 +243,6 @@ class InventoryRecord(Doc):
     c_previousAts: Decimal | None = None
 
 
-class PaymentCard(Doc):
-    expiration_month: int | None = None
-    expiration_year: int | None = None
-    masked_number: Text = None
-
-
-class PaymentInstrument(Doc):
-    # The brief's flat fields, or OCAPI's customer payment instrument with a nested payment_card.
-    expiration_month: int | None = None
-    expiration_year: int | None = None
-    masked_card_number: Text = None
-    payment_card: PaymentCard | None = None
-
-    def expiry(self) -> tuple[int, int] | None:
-        card = self.payment_card or PaymentCard()
-        month = self.expiration_month or card.expiration_month
-        year = self.expiration_year or card.expiration_year
-        if month is None or year is None or not 1 <= month <= 12:
-            return None
-        return year, month
-
-    def masked(self) -> str | None:
-        return self.masked_card_number or (self.payment_card.masked_number if self.payment_card else None)
-
-
-class CustomerProfile(Doc):
-    customer_id: Text = None
-    customer_no: Text = None
-    email: Text = None
-    first_name: Text = None
-    last_name: Text = None
-    phone_mobile: Text = None
-    phone_home: Text = None
-    preferred_locale: Text = None
-    birthday: date | None = None
-    payment_instruments: list[PaymentInstrument] = Field(default_factory=list)
-    c_change: Text = None
-    c_link: Text = None
-    # Loyalty, kept by the merchant's loyalty integration on the profile.
-    c_points: int | None = None
-    c_pointsBalance: int | None = None
-    c_tier: Text = None
-    c_previousTier: Text = None
-    c_rewardValue: Decimal | None = None
-    c_rewardCurrency: Text = None
-    c_rewardExpiresAt: datetime | None = None
-    c_products: list[str] = Field(default_factory=list)
-
-    def key(self) -> str | None:
-        return customer_key(self.customer_no, self.customer_id)
-
-    def customer_ref(self) -> CustomerRef:
-        return CustomerRef(
-            customer_id=self.key(),
-            email=self.email,
-            phone=self.phone_mobile or self.phone_home,
-            name=full_name(self.first_name, self.last_name),
-            locale=self.preferred_locale,
-        )
-
-
-class CaseRecord(Doc):
-    """A Service Cloud Case, as its sObject (plus `c_orderNo` when the relay adds the order number)."""
-
-    Id: Text = None
-    CaseNumber: str = Field(min_length=1)
-    Subject: Text = None
-    Description: Text = None
-    Status: Text = None
-    Type: Text = None
-    SuppliedEmail: Text = None
-    SuppliedPhone: Text = None
-    SuppliedName: Text = None
-    c_orderNo: Text = None
-    Order__c: Text = None
-    c_detail: Text = None  # case.updated: what happened (refund_issued, replacement_shipped, resolved)
-
-    def order_no(self) -> str | None:
-        return self.c_orderNo or self.Order__c
-
-
 def customer_key(customer_no: str | None, customer_id: str | None) -> str | None:
     """Who the customer is across every SFCC event: `customer_no`, else `customer_id`."""
     return customer_no or customer_id
@@ -337,12 +256,6 @@ def _positive_int(value: object) -> int | None:
     except ValueError:
         return None
     return number if number > 0 else None
-
-
-def end_of_month(year: int, month: int) -> datetime:
-    """The last second of the month, UTC: a card that expires 05/27 works through 31 May 2027."""
-    last_day = calendar.monthrange(year, month)[1]
-    return datetime(year, month, last_day, tzinfo=UTC) + timedelta(days=1) - timedelta(seconds=1)
 
 
 def order_snapshot(
