@@ -34,62 +34,50 @@ What each IO becomes (event ids are content fingerprints, see dedupe.py):
   `CASE_UPDATED` / `CASE_CLOSED` by its status; once refunded, `CASE_UPDATED` refund_issued, the
   order's refund (`ORDER_STATUS_CHANGED` → refunded when it covers the order total, else
   `ORDER_REFUNDED` → partially refunded) and `REFUND_COMPLETED` for the customer.
+
+Carts are handled in cart_webhooks.py, return requests in return_webhooks.py, and the request they
+all read in webhook_request.py; this module dispatches by IO.
 """
 
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any, Final
-
-from pydantic import Field
 
 from connectors.errors import WebhookPayloadError
 from connectors.sap_commerce import dedupe
-from connectors.sap_commerce.documents import (
-    SapCart,
-    SapCustomer,
-    SapOrder,
-    SapReturnRequest,
-    SapStockLevel,
-    SapUid,
-    SapWire,
-    Text,
+from connectors.sap_commerce.cart_webhooks import ABANDONED_MARK as ABANDONED_MARK
+from connectors.sap_commerce.cart_webhooks import MARK_WINDOW as MARK_WINDOW
+from connectors.sap_commerce.cart_webhooks import abandoned_at as abandoned_at
+from connectors.sap_commerce.cart_webhooks import cart_events
+from connectors.sap_commerce.catalog_documents import SapStockLevel
+from connectors.sap_commerce.customer_documents import SapCustomer
+from connectors.sap_commerce.document_mapping import (
     available_to_sell,
     customer_id_of,
     customer_ref,
     is_sent,
-    params_get,
-    plain,
-    recipient,
     stage_of_order,
 )
-from connectors.sap_commerce.status_map import (
-    OPEN_RETURN_STATUSES,
-    REFUNDED_RETURN_STATUSES,
-    return_status_case,
-)
+from connectors.sap_commerce.item_json import params_get, plain
+from connectors.sap_commerce.order_documents import SapOrder
+from connectors.sap_commerce.return_webhooks import IMMEDIATE_REFUND as IMMEDIATE_REFUND
+from connectors.sap_commerce.return_webhooks import return_case_id as return_case_id
+from connectors.sap_commerce.return_webhooks import return_events
+from connectors.sap_commerce.webhook_request import SITE_PARAM, Handler, WebhookRequest
 from connectors.webhook import ParsedWebhook, json_object_body, parse_payload
-from connectors.wire import parse_iso
 from domain.events import (
     AccountPayload,
-    CartPayload,
-    CaseKind,
-    CasePayload,
     CommerceEvent,
     CustomerRef,
     EventType,
     OrderPayload,
-    OrderStage,
-    Platform,
     ProductPayload,
 )
 
 IO_PARAM = "io"
-SITE_PARAM = "site"
 EVENT_PARAM = "event"
 CE_TYPE_HEADER = "ce-type"
 CE_TYPE_PREFIX = "sap.cx.commerce."
@@ -99,10 +87,6 @@ CART_IO = "TidingsCart"
 STOCK_IO = "TidingsStockLevel"
 CUSTOMER_IO = "TidingsCustomer"
 RETURN_IO = "TidingsReturnRequest"
-
-ABANDONED_MARK = "tidings:abandoned@"
-MARK_WINDOW = timedelta(minutes=2)  # the marking save itself; a later save is the shopper back
-IMMEDIATE_REFUND = "IMMEDIATE"  # ReturnAction: refund without the goods coming back
 
 # `tidingsEvent` / `event` values for customers, and what they become.
 ACCOUNT_EVENTS: Final[dict[str, EventType]] = {
@@ -118,46 +102,6 @@ ACCOUNT_EVENTS: Final[dict[str, EventType]] = {
     "tier_changed": EventType.TIER_CHANGED,
     "updated": EventType.CUSTOMER_UPDATED,
 }
-
-# Site ids go into workflow ids and API paths.
-_SITE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
-
-
-@dataclass(frozen=True)
-class _Request:
-    io: str
-    raw: dict[str, Any]
-    params: Mapping[str, str]
-    operation: str | None  # "created", "updated", "deleted" (ce-type), None when not told
-    event: str | None  # the destination's `event` parameter
-    now: datetime
-
-    def site(self, own: SapUid | None, where: str) -> str:
-        site = own.uid.strip() if own is not None else params_get(self.params, SITE_PARAM)
-        if site is None:
-            raise WebhookPayloadError(f"{where} is missing and the destination URL has no site parameter")
-        if not _SITE.fullmatch(site):
-            raise WebhookPayloadError(f"{where}: {site!r} is not a base site uid")
-        return site
-
-    def event_of(
-        self, event_id: str, store: str, event_type: EventType, customer: CustomerRef, **parts: Any
-    ) -> CommerceEvent:
-        scope = self.io if self.event is None else f"{self.io}:{self.event}"
-        occurred = parts.pop("occurred_at", None) or self.now
-        return CommerceEvent(
-            event_id=event_id,
-            platform=Platform.SAP_COMMERCE,
-            store=store,
-            type=event_type,
-            occurred_at=occurred,
-            customer=customer,
-            raw_scope=scope,
-            **parts,
-        )
-
-
-_Handler = Callable[[_Request], list[CommerceEvent]]
 
 
 def parse_webhook(
@@ -180,7 +124,7 @@ def parse_webhook(
     if handler is None:
         return ParsedWebhook(scope=io, events=[], ignored=f"integration object {io} is not handled")
     event = params_get(params, EVENT_PARAM)
-    request = _Request(
+    request = WebhookRequest(
         io=io,
         raw=plain(json_object_body(body)),  # OData-shaped bodies (`results`, `__metadata`) read alike
         params=params,
@@ -226,7 +170,7 @@ def _cloud_event_type(headers: Mapping[str, str]) -> tuple[str | None, str | Non
 # ---- orders -----------------------------------------------------------------------------------------
 
 
-def _order(request: _Request) -> list[CommerceEvent]:
+def _order(request: WebhookRequest) -> list[CommerceEvent]:
     order = parse_payload(SapOrder, request.raw)
     site = request.site(order.site, "site.uid")
     stage = stage_of_order(order)
@@ -257,81 +201,10 @@ def _order(request: _Request) -> list[CommerceEvent]:
     ]
 
 
-# ---- carts -----------------------------------------------------------------------------------------
-
-
-class _CartKey(SapWire):
-    """What a removed cart's webhook must carry: its code (or the integration key, which for
-    TidingsCart is the code) and, when the URL has no site, its site."""
-
-    code: Text = None
-    integration_key: Text = Field(default=None, alias="integrationKey")
-    site: SapUid | None = None
-
-
-def abandoned_at(cart: SapCart) -> datetime | None:
-    """When our cron job marked the cart abandoned (`statusInfo`), if it did."""
-    info = cart.status_info or ""
-    if not info.startswith(ABANDONED_MARK):
-        return None
-    marked = parse_iso(info[len(ABANDONED_MARK) :])
-    if marked is None:
-        raise WebhookPayloadError(f"statusInfo: {info!r} is not a {ABANDONED_MARK}<ISO time> mark")
-    return marked
-
-
-def _cart(request: _Request) -> list[CommerceEvent]:
-    if request.operation == "deleted" or request.event in ("removed", "deleted"):
-        return _cart_removed(request)
-    cart = parse_payload(SapCart, request.raw)
-    site = request.site(cart.site, "site.uid")
-    marked = abandoned_at(cart)
-    marking_save = marked is not None and (
-        cart.modifiedtime is None or cart.modifiedtime <= marked + MARK_WINDOW
-    )
-    if request.event == "abandoned" or marking_save:
-        kind, event_type = "abandoned", EventType.CART_ABANDONED
-    elif request.operation == "created":
-        kind, event_type = "created", EventType.CART_CREATED
-    else:
-        kind, event_type = "updated", EventType.CART_UPDATED
-    person = recipient(cart.user)
-    customer = CustomerRef(customer_id=person.customer_id, email=person.email, name=person.name)
-    return [
-        request.event_of(
-            dedupe.cart_event_id(site, cart, kind),
-            site,
-            event_type,
-            customer,
-            cart=CartPayload(cart_id=cart.code),
-            occurred_at=marked if kind == "abandoned" else cart.modifiedtime,
-        )
-    ]
-
-
-def _cart_removed(request: _Request) -> list[CommerceEvent]:
-    # SAP removes a cart when it is checked out; the order does not name the cart it came from, so
-    # the conversion is told without the order id (a journey ends on the conversion itself).
-    key = parse_payload(_CartKey, request.raw)
-    code = key.code or key.integration_key
-    if code is None:
-        raise WebhookPayloadError("code is missing (and so is integrationKey)")
-    site = request.site(key.site, "site.uid")
-    return [
-        request.event_of(
-            dedupe.cart_removed_event_id(site, code),
-            site,
-            EventType.CART_CONVERTED,
-            CustomerRef(),
-            cart=CartPayload(cart_id=code),
-        )
-    ]
-
-
 # ---- stock ----------------------------------------------------------------------------------------
 
 
-def _stock(request: _Request) -> list[CommerceEvent]:
+def _stock(request: WebhookRequest) -> list[CommerceEvent]:
     stock = parse_payload(SapStockLevel, request.raw)
     site = request.site(None, "site")
     product = ProductPayload(
@@ -361,7 +234,7 @@ def _stock(request: _Request) -> list[CommerceEvent]:
 # ---- customers --------------------------------------------------------------------------------------
 
 
-def _customer(request: _Request) -> list[CommerceEvent]:
+def _customer(request: WebhookRequest) -> list[CommerceEvent]:
     customer = parse_payload(SapCustomer, request.raw)
     site = request.site(customer.site, "site.uid")
     named = customer.tidings_event or request.event
@@ -407,103 +280,10 @@ def _customer(request: _Request) -> list[CommerceEvent]:
     ]
 
 
-# ---- return requests ---------------------------------------------------------------------------------
-
-
-def return_case_id(request: SapReturnRequest) -> str:
-    """The case a return request is: its RMA (what the customer sees), else its code."""
-    return request.rma or request.code
-
-
-def _return(request: _Request) -> list[CommerceEvent]:
-    returned = parse_payload(SapReturnRequest, request.raw)
-    site = request.site(returned.order.site, "order.site.uid")
-    status = returned.status.code
-    event_type, detail = return_status_case(status)
-    order = returned.order
-    customer = customer_ref(order.user)
-    entries = returned.return_entries
-    immediate = bool(entries) and all(
-        e.action is not None and e.action.code == IMMEDIATE_REFUND for e in entries
-    )
-    case_id = return_case_id(returned)
-    case = CasePayload(
-        case_id=case_id,
-        kind=CaseKind.REFUND if immediate else CaseKind.RETURN_REQUEST,
-        order_id=order.code,
-        subject=f"Return {case_id} for order {order.code}",
-    )
-    refunded = status in REFUNDED_RETURN_STATUSES and returned.refund_amount != 0
-    occurred = returned.modifiedtime
-
-    def event(aspect: str, kind: EventType, **parts: Any) -> CommerceEvent:
-        return request.event_of(
-            dedupe.return_event_id(site, returned, aspect),
-            site,
-            kind,
-            customer,
-            occurred_at=occurred,
-            **parts,
-        )
-
-    events = []
-    if status in OPEN_RETURN_STATUSES:
-        said = "; ".join(e.notes for e in entries if e.notes) or ", ".join(
-            e.reason.code for e in entries if e.reason is not None
-        )
-        events.append(
-            event("opened", EventType.CASE_OPENED, case=case.model_copy(update={"detail": said or detail}))
-        )
-    if event_type is not EventType.CASE_OPENED and not (refunded and detail == "refund_issued"):
-        events.append(event("status", event_type, case=case.model_copy(update={"detail": detail})))
-    if refunded:
-        events.extend(_refund_events(returned, case, event))
-    return events
-
-
-def _refund_events(
-    returned: SapReturnRequest, case: CasePayload, event: Callable[..., CommerceEvent]
-) -> list[CommerceEvent]:
-    order = returned.order
-    amount = returned.refund_amount
-    covers_total = amount is not None and order.total_price is not None and amount >= order.total_price
-    events = [
-        event(
-            "refund-case", EventType.CASE_UPDATED, case=case.model_copy(update={"detail": "refund_issued"})
-        ),
-        # A full refund closes the order (its stage says so); a partial one is news on its own.
-        event(
-            "refund-order",
-            EventType.ORDER_STATUS_CHANGED if covers_total else EventType.ORDER_REFUNDED,
-            order=OrderPayload(
-                order_id=order.code,
-                stage=OrderStage.REFUNDED if covers_total else OrderStage.PARTIALLY_REFUNDED,
-                platform_status=f"ReturnRequest {case.case_id} {returned.status.code}",
-                refund_id=case.case_id,
-            ),
-        ),
-    ]
-    customer_id = customer_id_of(order.user)
-    if customer_id is not None:
-        events.append(
-            event(
-                "refund-account",
-                EventType.REFUND_COMPLETED,
-                account=AccountPayload(
-                    customer_id=customer_id,
-                    detail=f"return {case.case_id} for order {order.code}",
-                    amount=amount,
-                    currency=order.currency.isocode if order.currency else None,
-                ),
-            )
-        )
-    return events
-
-
-_HANDLERS: dict[str, _Handler] = {
+_HANDLERS: dict[str, Handler] = {
     ORDER_IO: _order,
-    CART_IO: _cart,
+    CART_IO: cart_events,
     STOCK_IO: _stock,
     CUSTOMER_IO: _customer,
-    RETURN_IO: _return,
+    RETURN_IO: return_events,
 }
