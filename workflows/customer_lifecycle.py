@@ -19,19 +19,15 @@ suggests it), carrying its state: profile, points, orders, timers, held messages
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from pydantic import BaseModel, Field
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.audience import AudienceActivities
     from activities.delivery import DeliveryActivities
-    from domain.campaign import CustomerFacts
-    from domain.events import CommerceEvent, CustomerRef, EventType, Platform
-    from domain.loyalty_policy import LoyaltyPolicy, parse_birthday
+    from domain.events import CommerceEvent, CustomerRef, EventType
     from domain.notifications import (
         Category,
         Channel,
@@ -39,92 +35,43 @@ with workflow.unsafe.imports_passed_through():
         MessageRequest,
         MessageResult,
         MessageStatus,
-        Recipient,
     )
     from workflows import search_attributes as sa
-    from workflows.messaging import Messenger, WaitingMessage, call
-    from workflows.timeline import Timeline, TimelineEntry
+    from workflows.customer_lifecycle_facts import absorb_contact, learn_profile, pending_reward, record_order
+    from workflows.customer_lifecycle_messages import (
+        customer_facts,
+        details,
+        loyalty_context,
+        next_due,
+        recipient,
+        reward_reminder,
+        stage_of,
+        waiting_messages,
+    )
+    from workflows.customer_lifecycle_state import (
+        RECENT_MESSAGES,
+        RECENT_TIMELINE,
+        SEEN_EVENT_MEMORY,
+        CustomerLifecycleInput,
+        CustomerProfile,
+        HeldMessage,
+        LifecycleState,
+        LifecycleStatus,
+        PendingReward,
+    )
+    from workflows.messaging import Messenger, call
+    from workflows.timeline import Timeline
 
-SEEN_EVENT_MEMORY = 200
-RECENT_ORDERS = 50  # order ids remembered, so one order fanned out twice counts once
-RECENT_MESSAGES = 30  # carried into the next run for the status query and receipts
-RECENT_TIMELINE = 50
-
-
-class CustomerProfile(BaseModel):
-    name: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    locale: str | None = None
-    country: str | None = None
-    tier: str | None = None
-    birthday: str | None = None  # "MM-DD"
-    points_balance: int | None = None
-
-
-class PendingReward(BaseModel):
-    reward: str  # its identity: the platform's name for it, else its expiry
-    name: str | None = None  # the platform's name for it, for the message
-    expires_at: datetime
-    remind_at: datetime  # when the reminder is due (time-scaled)
-    amount: Decimal | None = None
-    currency: str | None = None
-    link: str | None = None
-
-
-class HeldMessage(BaseModel):
-    """A message quiet hours held back: sent again at `not_before`."""
-
-    request: MessageRequest
-    not_before: datetime
-    reason: str
-
-
-class LifecycleState(BaseModel):
-    """Everything a run hands to the next one when it continues-as-new."""
-
-    profile: CustomerProfile = Field(default_factory=CustomerProfile)
-    orders_count: int = 0
-    recent_orders: list[str] = Field(default_factory=list)
-    last_order_at: datetime | None = None
-    total_spent: Decimal | None = None
-    winback_due: datetime | None = None
-    winback_sent_for: datetime | None = None  # the last order whose lapse was already won back
-    birthday_occurrence: datetime | None = None  # the next birthday, calendar time
-    birthday_due: datetime | None = None  # when its message goes out (time-scaled)
-    rewards: list[PendingReward] = Field(default_factory=list)
-    held: list[HeldMessage] = Field(default_factory=list)
-    seen: list[str] = Field(default_factory=list)
-    pending: list[CommerceEvent] = Field(default_factory=list)  # received, not handled yet
-    messages: list[MessageResult] = Field(default_factory=list)
-    timeline: list[TimelineEntry] = Field(default_factory=list)
-    runs: int = 1
-
-
-class CustomerLifecycleInput(BaseModel):
-    platform: Platform
-    store: str
-    customer_id: str
-    policy: LoyaltyPolicy = Field(default_factory=LoyaltyPolicy)
-    state: LifecycleState | None = None  # set by continue-as-new
-
-
-class LifecycleStatus(BaseModel):
-    workflow_id: str
-    customer_id: str
-    stage: str  # no_orders, active, lapsed
-    profile: CustomerProfile
-    orders_count: int
-    last_order_at: datetime | None
-    next_birthday: datetime | None
-    birthday_due: datetime | None
-    winback_due: datetime | None
-    rewards: list[PendingReward]
-    waiting: list[WaitingMessage]
-    messages: list[MessageResult]
-    timeline: list[TimelineEntry]
-    runs: int
-    events_this_run: int
+# The models lived here before the split; the starter and the tests still import them from here.
+__all__ = [
+    "CustomerLifecycle",
+    "CustomerLifecycleInput",
+    "CustomerProfile",
+    "HeldMessage",
+    "LifecycleState",
+    "LifecycleStatus",
+    "PendingReward",
+]
 
 
 @workflow.defn
@@ -169,16 +116,7 @@ class CustomerLifecycle:
             birthday_due=s.birthday_due,
             winback_due=s.winback_due,
             rewards=s.rewards,
-            waiting=[
-                WaitingMessage(
-                    key=h.request.key,
-                    step=f"{h.request.journey}/{h.request.step}",
-                    channel=None,
-                    until=h.not_before,
-                    reason=h.reason,
-                )
-                for h in s.held
-            ],
+            waiting=waiting_messages(s.held),
             messages=self._messenger.messages,
             timeline=self._timeline.entries,
             runs=s.runs,
@@ -198,12 +136,12 @@ class CustomerLifecycle:
             await self._fire_due_timers()
             if self._dirty:
                 self._dirty = False
-                await call(AudienceActivities.record_customer, self._facts())
+                await call(AudienceActivities.record_customer, customer_facts(self._inp, self._s))
             self._set_stage()
             if not self._s.pending and self._time_to_continue():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(self._next_input())
-            due = self._next_due()
+            due = next_due(self._s)
             self._describe(due)
             timeout = max(due - workflow.now(), timedelta(0)) if due else None
             try:
@@ -249,56 +187,23 @@ class CustomerLifecycle:
             self._timeline.note("note", f"{kind.value}: nothing to do for a customer's lifecycle")
 
     def _absorb(self, ref: CustomerRef) -> None:
-        """Addresses and names the event carries are the platform's latest word."""
-        profile = self._s.profile
-        for field in ("name", "email", "phone", "locale"):
-            value = getattr(ref, field)
-            if value and value != getattr(profile, field):
-                setattr(profile, field, value)
-                self._dirty = True
+        if absorb_contact(self._s.profile, ref):
+            self._dirty = True
 
     def _order(self, event: CommerceEvent) -> None:
-        s = self._s
-        # A fanned-out order event may come without its order payload (so it routes here, not to
-        # the order's journey): then `extra["order_id"]` names it, else the event itself must do.
-        order_id = event.order.order_id if event.order else str(event.extra.get("order_id") or event.event_id)
-        if order_id in s.recent_orders:
-            self._timeline.note("note", f"order {order_id} already counted")
+        counted = record_order(self._s, event)
+        if counted is not None:
+            self._timeline.note("note", f"order {counted} already counted")
             return
-        s.recent_orders = [*s.recent_orders[-RECENT_ORDERS + 1 :], order_id]
-        s.orders_count += 1
-        if s.last_order_at is None or event.occurred_at > s.last_order_at:
-            s.last_order_at = event.occurred_at
-        total = _decimal(event.extra.get("order_total"))
-        if total is not None:
-            s.total_spent = (s.total_spent or Decimal(0)) + total
         self._dirty = True
         self._arm_winback()
 
     def _profile_update(self, event: CommerceEvent) -> None:
-        profile, account = self._s.profile, event.account
-        country = event.extra.get("country")
-        if isinstance(country, str) and country.strip():
-            profile.country = country.strip().upper()
-        orders = event.extra.get("orders_count")
-        if isinstance(orders, int) and orders > self._s.orders_count:
-            self._s.orders_count = orders  # the platform counted orders from before our time
-        spent = _decimal(event.extra.get("total_spent"))
-        if spent is not None:
-            self._s.total_spent = spent
-        if account is not None:
-            if account.tier:
-                profile.tier = account.tier
-            if account.balance is not None:
-                profile.points_balance = account.balance
-            if account.birthday and account.birthday != profile.birthday:
-                try:
-                    parse_birthday(account.birthday)
-                except ValueError as exc:
-                    self._timeline.note("note", f"birthday ignored: {exc}")
-                else:
-                    profile.birthday = account.birthday
-                    self._arm_birthday()
+        birthday_changed, refused = learn_profile(self._s, event)
+        if refused:
+            self._timeline.note("note", refused)
+        if birthday_changed:
+            self._arm_birthday()
         self._dirty = True
 
     async def _points(self, event: CommerceEvent) -> None:
@@ -328,17 +233,8 @@ class CustomerLifecycle:
         if account.expires_at <= now:
             self._timeline.note("note", f"reward expired at {account.expires_at:%Y-%m-%d %H:%M}: too late")
             return
-        name = account.detail or f"{account.expires_at:%Y%m%dT%H%M}"
-        remind = account.expires_at - self._policy.reward_lead
-        reward = PendingReward(
-            reward=name,
-            name=account.detail,
-            expires_at=account.expires_at,
-            remind_at=now + self._policy.wait(remind - now),
-            amount=account.amount,
-            currency=account.currency,
-            link=account.link,
-        )
+        reward = pending_reward(account, account.expires_at, self._policy, now)
+        name = reward.reward
         self._s.rewards = sorted(
             [r for r in self._s.rewards if r.reward != name] + [reward], key=lambda r: r.remind_at
         )
@@ -397,16 +293,6 @@ class CustomerLifecycle:
             "note", f"next birthday {s.birthday_occurrence:%Y-%m-%d}, offer due {s.birthday_due:%H:%M:%S} UTC"
         )
 
-    def _next_due(self) -> datetime | None:
-        s = self._s
-        dues = [
-            s.winback_due,
-            s.birthday_due,
-            *(r.remind_at for r in s.rewards),
-            *(h.not_before for h in s.held),
-        ]
-        return min((d for d in dues if d is not None), default=None)
-
     async def _fire_due_timers(self) -> None:
         s = self._s
         now = workflow.now()
@@ -419,14 +305,7 @@ class CustomerLifecycle:
                 "reward_expiring",
                 Category.MARKETING,
                 self._policy.reward_channels,
-                {
-                    "reward": {
-                        "name": reward.name,
-                        "expires_at": reward.expires_at.isoformat(),
-                        "amount": str(reward.amount) if reward.amount is not None else None,
-                        "currency": reward.currency,
-                    }
-                },
+                reward_reminder(reward),
                 suffix=reward.reward,
                 link=reward.link,
             )
@@ -461,17 +340,6 @@ class CustomerLifecycle:
 
     # --- sending -------------------------------------------------------------------------------
 
-    def _recipient(self) -> Recipient:
-        p = self._s.profile
-        return Recipient(
-            customer_id=self._inp.customer_id,
-            name=p.name,
-            email=p.email,
-            phone=p.phone,
-            locale=p.locale,
-            country=p.country,
-        )
-
     async def _send(
         self,
         step: str,
@@ -484,21 +352,7 @@ class CustomerLifecycle:
     ) -> None:
         wf = workflow.info().workflow_id
         profile = self._s.profile
-        context = {
-            "customer": {"name": profile.name},
-            "link": link or self._policy.store_url,
-            "loyalty": {
-                "points": None,
-                "balance": profile.points_balance,
-                "tier": profile.tier,
-                "previous_tier": None,
-                "upgrade": True,
-                "reward": None,
-                "offer_code": None,
-                "suggestions": [],
-                **loyalty,
-            },
-        }
+        context = loyalty_context(profile, link or self._policy.store_url, loyalty)
         await self._deliver(
             MessageRequest(
                 key=f"{wf}:{step}:{suffix}",
@@ -507,7 +361,7 @@ class CustomerLifecycle:
                 step=step,
                 category=category,
                 channels=channels,
-                recipient=self._recipient(),
+                recipient=recipient(self._inp, profile),
                 context=context,
                 customer_key=f"{self._inp.platform.value}:{self._inp.store}:{self._inp.customer_id}",
                 policy=self._policy.delivery,
@@ -538,29 +392,8 @@ class CustomerLifecycle:
 
     # --- bookkeeping ---------------------------------------------------------------------------
 
-    def _facts(self) -> CustomerFacts:
-        s, p = self._s, self._s.profile
-        return CustomerFacts(
-            platform=self._inp.platform,
-            store=self._inp.store,
-            customer_id=self._inp.customer_id,
-            email=p.email,
-            phone=p.phone,
-            name=p.name,
-            locale=p.locale,
-            country=p.country,
-            tier=p.tier,
-            birthday=p.birthday,
-            orders_count=s.orders_count,
-            last_order_at=s.last_order_at,
-            total_spent=s.total_spent,
-        )
-
     def _current_stage(self) -> str:
-        s = self._s
-        if s.last_order_at is None:
-            return "no_orders"
-        return "lapsed" if s.winback_sent_for == s.last_order_at else "active"
+        return stage_of(self._s)
 
     def _set_stage(self) -> None:
         stage = self._current_stage()
@@ -569,22 +402,5 @@ class CustomerLifecycle:
             sa.upsert(stage=stage)
 
     def _describe(self, due: datetime | None) -> None:
-        p = self._s.profile
-        parts = [f"Customer {self._inp.customer_id} ({self._inp.platform}/{self._inp.store})"]
-        if p.tier:
-            parts.append(f"tier {p.tier}")
-        if p.points_balance is not None:
-            parts.append(f"{p.points_balance} points")
-        parts.append(f"{self._s.orders_count} order(s)")
-        parts.append(f"next timer {due:%Y-%m-%d %H:%M:%S} UTC" if due else "no timer")
-        parts.append(f"{self._messenger.sent_count()} message(s) sent this run")
-        workflow.set_current_details(" · ".join(parts))
-
-
-def _decimal(value: object) -> Decimal | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        return None
+        sent = self._messenger.sent_count()
+        workflow.set_current_details(details(self._inp, self._s, due, sent))

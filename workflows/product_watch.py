@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from temporalio import workflow
@@ -29,20 +28,25 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.delivery import DeliveryActivities
-    from activities.hydration import HydrationActivities, ProductsRef, PurchasesRef, StockRef
     from domain.events import CommerceEvent, EventType, ProductPayload, WatchKind
     from domain.notifications import (
-        Category,
-        Channel,
         DeliveryReceipt,
         DeliveryState,
         MessageRequest,
         MessageResult,
         MessageStatus,
-        Recipient,
     )
     from workflows import search_attributes as sa
     from workflows.messaging import ACTIVITY_GIVE_UP, ACTIVITY_RETRY, ACTIVITY_TIMEOUT, Messenger
+    from workflows.product_watch_messages import (
+        batch_request,
+        details,
+        low_stock_alert,
+        pick_channel,
+        reservation_request,
+        stage_name,
+    )
+    from workflows.product_watch_reads import ProductReads
     from workflows.product_watch_state import (
         BACK_IN_STOCK,
         BATCH_STEPS,
@@ -58,10 +62,6 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.timeline import Timeline
 
-# Platform reads give up soon: a stock or purchase check that cannot be made must not stall the
-# entity; the run goes on with what it knows (and says so in the timeline).
-READ_TIMEOUT = timedelta(seconds=30)
-READ_GIVE_UP = timedelta(minutes=5)
 SENT = frozenset({MessageStatus.SENT, MessageStatus.DELIVERED})
 
 
@@ -76,6 +76,7 @@ class ProductWatch:
         self._timeline = Timeline(workflow.now)
         self._timeline.entries = self._s.timeline
         self._messenger = Messenger(self._note)
+        self._reads = ProductReads(inp, self._note)
         self._watchers = Watchers(self._s.watches)
         self._batches: set[asyncio.Task[None]] = set()
         self._broken: list[BaseException] = []  # a batch that failed for a reason other than its sends
@@ -288,7 +289,9 @@ class ProductWatch:
         kind = product.watch or WatchKind.BACK_IN_STOCK
         token = event.extra.get("push_token")
         push_token = token if isinstance(token, str) else None
-        channel = self._channel(product.channel, bool(who.email), bool(who.phone), bool(push_token))
+        channel, unknown = pick_channel(product.channel, bool(who.email), bool(who.phone), bool(push_token))
+        if unknown:
+            self._note("note", f"unknown channel {product.channel!r}: using the customer's addresses")
         contact: dict[str, Any] = {
             "name": who.name,
             "email": who.email,
@@ -325,17 +328,6 @@ class ProductWatch:
                 s.stock_probed = True
                 s.stock = await self._read_stock()
             self._set_stage()
-
-    def _channel(self, asked: str | None, email: bool, phone: bool, push: bool) -> Channel:
-        if asked:
-            try:
-                return Channel(asked.lower())
-            except ValueError:
-                self._note("note", f"unknown channel {asked!r}: using the customer's addresses")
-        for channel, has in ((Channel.EMAIL, email), (Channel.SMS, phone), (Channel.PUSH, push)):
-            if has:
-                return channel
-        return Channel.EMAIL  # the customer's preferences may hold the address
 
     def _unsubscribe(self, request: Unsubscription) -> None:
         gone = self._watchers.remove(request.customer_id, request.kind)
@@ -433,25 +425,7 @@ class ProductWatch:
         wf = workflow.info().workflow_id
         which = f"{until:%Y%m%dT%H%M%S}" if until else event.event_id
         await self._messenger.send(
-            MessageRequest(
-                key=f"{wf}:reservation_expiring:{holder}:{which}",
-                workflow_id=wf,
-                journey="product",
-                step="reservation_expiring",
-                category=Category.TRANSACTIONAL,
-                channels=self._policy.reservation_channels,
-                recipient=Recipient(
-                    customer_id=who.customer_id,
-                    name=who.name,
-                    email=who.email,
-                    phone=who.phone,
-                    push_token=token if isinstance(token, str) else None,
-                    locale=who.locale,
-                ),
-                context=self._context(who.name, reserved_until=until),
-                customer_key=self._customer_key(who.customer_id),
-                policy=self._policy.delivery,
-            )
+            reservation_request(self._inp, self._s, wf, who, holder, which, token, until)
         )
 
     async def _alert_merchandising(self) -> None:
@@ -459,19 +433,7 @@ class ProductWatch:
         wf = workflow.info().workflow_id
         await self._read_facts()
         self._note("alert", f"merchandising alerted: {s.stock} left")
-        await self._messenger.send(
-            MessageRequest(
-                key=f"{wf}:ops:low_stock:{s.chain}-{s.low_episodes}",
-                workflow_id=wf,
-                journey="product",
-                step="team_low_stock",
-                category=Category.OPERATIONAL,
-                channels=self._policy.merchandising_channels,
-                recipient=self._policy.merchandising,
-                context=self._context(None),
-                policy=self._policy.delivery,
-            )
-        )
+        await self._messenger.send(low_stock_alert(self._inp, s, wf))
 
     # --- batches -------------------------------------------------------------------------------
 
@@ -551,21 +513,7 @@ class ProductWatch:
 
     def _request(self, step: str, number: int, watch: Watch, few_left: bool) -> MessageRequest:
         wf = workflow.info().workflow_id
-        return MessageRequest(
-            key=f"{wf}:{step}:{self._s.chain}-{number}:{watch.customer_id}",
-            workflow_id=wf,
-            journey="product",
-            step=step,
-            category=Category.MARKETING,
-            channels=[watch.channel],
-            recipient=watch.recipient(),
-            context=self._context(
-                watch.name, few_left=few_left or step == LOW_STOCK, drop=step == PRICE_DROP
-            ),
-            customer_key=self._customer_key(watch.customer_id),
-            policy=self._policy.delivery,
-            now=workflow.now(),
-        )
+        return batch_request(self._inp, self._s, wf, workflow.now(), step, number, watch, few_left)
 
     async def _bulk_send(self, request: MessageRequest) -> MessageResult:
         try:
@@ -582,87 +530,16 @@ class ProductWatch:
 
     # --- platform reads ------------------------------------------------------------------------
 
-    async def _read(self, activity: Any, arg: Any, what: str) -> Any:
-        try:
-            return await workflow.execute_activity_method(
-                activity,
-                arg,
-                start_to_close_timeout=READ_TIMEOUT,
-                schedule_to_close_timeout=READ_GIVE_UP,
-                retry_policy=ACTIVITY_RETRY,
-            )
-        except ActivityError as err:
-            self._note("note", f"{what} failed: {err.cause or err}")
-            return None
-
     async def _read_stock(self) -> int | None:
-        ref = StockRef(platform=self._inp.platform, store=self._inp.store, sku=self._inp.sku)
-        stock: int | None = await self._read(HydrationActivities.hydrate_stock, ref, "stock read")
-        return stock
+        return await self._reads.stock()
 
     async def _purchased(self, batch: list[Watch], since: datetime | None) -> set[str]:
-        ref = PurchasesRef(
-            platform=self._inp.platform,
-            store=self._inp.store,
-            sku=self._inp.sku,
-            customer_ids=[w.customer_id for w in batch],
-            since=since or min(w.subscribed_at for w in batch),
-        )
-        bought: list[str] | None = await self._read(
-            HydrationActivities.purchased_since, ref, "purchase check"
-        )
-        return set(bought or [])
+        return await self._reads.purchased(batch, since)
 
     async def _read_facts(self) -> None:
-        """The product's name and page, read once when no event told them."""
-        s = self._s
-        if s.name is not None or s.facts_read:
-            return
-        s.facts_read = True
-        ref = ProductsRef(platform=self._inp.platform, store=self._inp.store, product_ids=[self._inp.sku])
-        found = await self._read(HydrationActivities.hydrate_products, ref, "product read")
-        if found:
-            s.name, s.url = found[0].name, s.url or found[0].url
+        await self._reads.facts(self._s)
 
     # --- helpers -------------------------------------------------------------------------------
-
-    def _context(
-        self,
-        name: str | None,
-        *,
-        few_left: bool = False,
-        drop: bool = False,
-        reserved_until: datetime | None = None,
-    ) -> dict[str, Any]:
-        s = self._s
-        percent = None
-        if drop and s.drop_from and s.drop_to is not None:
-            percent = int(((s.drop_from - s.drop_to) / s.drop_from * 100).to_integral_value())
-        link = self._link()
-        product = {
-            "sku": self._inp.sku,
-            "name": s.name or self._inp.sku,
-            "url": link,
-            "price": _amount(s.drop_to if drop else s.price),
-            "previous_price": _amount(s.drop_from) if drop else None,
-            "drop_percent": percent,
-            "currency": s.currency or "USD",
-            "available": s.stock,
-            "few_left": few_left,
-            "threshold": self._policy.low_stock_threshold,
-            "reserved_until": reserved_until.isoformat() if reserved_until else None,
-        }
-        return {"product": product, "customer": {"name": name}, "link": link}
-
-    def _link(self) -> str:
-        """The product page; catalogs give storefront-relative paths (none known: the store)."""
-        url, store = self._s.url, self._policy.store_url.rstrip("/")
-        if not url:
-            return store
-        return f"{store}{url}" if url.startswith("/") else url
-
-    def _customer_key(self, customer_id: str | None) -> str | None:
-        return f"{self._inp.platform}:{self._inp.store}:{customer_id}" if customer_id else None
 
     def _note(self, kind: str, summary: str, **details: Any) -> None:
         self._timeline.note(kind, summary, **details)
@@ -671,12 +548,7 @@ class ProductWatch:
             del self._timeline.entries[:-memory]
 
     def _stage_name(self) -> str:
-        stock = self._s.stock
-        if stock is None:
-            return "unknown"
-        if stock <= 0:
-            return "sold_out"
-        return "low_stock" if stock <= self._policy.low_stock_threshold else "in_stock"
+        return stage_name(self._s.stock, self._policy.low_stock_threshold)
 
     def _set_stage(self) -> None:
         stage = self._stage_name()
@@ -685,15 +557,5 @@ class ProductWatch:
             sa.upsert(stage=stage)
 
     def _describe(self, state: str | None = None) -> None:
-        s = self._s
-        stock = "stock unknown" if s.stock is None else f"{s.stock} available"
-        busy = " · announcing" if s.announcing else ""
         subscribers = self._watchers.customers()
-        workflow.set_current_details(
-            f"{s.name or self._inp.sku} ({self._inp.platform.value}/{self._inp.store}) · {state or stock} · "
-            f"{subscribers} subscriber(s) · {s.restocks} restock(s){busy} · {s.totals.sent} sent"
-        )
-
-
-def _amount(value: Decimal | None) -> str | None:
-    return str(value) if value is not None else None
+        workflow.set_current_details(details(self._inp, self._s, state, subscribers))
