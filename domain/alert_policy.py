@@ -90,9 +90,13 @@ class AlertPolicy(BaseModel):
     def from_settings(cls, settings: Settings) -> AlertPolicy:
         """The policy for one store (`settings.for_store(...)`), time scale applied."""
         teams = {
-            # No on-call push token in the settings yet: push is skipped (no address) and SMS or
-            # email carry the alert.
-            ON_CALL: Recipient(name="On-call", email=settings.ops_email, phone=settings.ops_phone),
+            # Without a push token (the on-call device's) push is skipped and SMS or email carry it.
+            ON_CALL: Recipient(
+                name="On-call",
+                email=settings.ops_email,
+                phone=settings.ops_phone,
+                push_token=settings.ops_push_token,
+            ),
             MERCHANDISING: Recipient(name="Merchandising", email=settings.merchandising_email),
             ACCOUNT_TEAM: Recipient(name="Account team", email=settings.account_team_email),
         }

@@ -86,6 +86,7 @@ class Settings(BaseSettings):
 
     ops_email: str = "ops@example.com"
     ops_phone: str | None = None
+    ops_push_token: str | None = None  # the on-call device: payment and checkout alerts push to it first
     cart_incentive_code: str | None = None  # set: the abandoned-cart incentive step is on
     store_url: str = "https://store.example"  # storefront root: product, review and reorder links
     pickup_location: str = "our store"

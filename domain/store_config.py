@@ -43,6 +43,7 @@ STORE_SETTINGS = frozenset(
     {
         "ops_email",
         "ops_phone",
+        "ops_push_token",
         "cart_incentive_code",
         "store_url",
         "pickup_location",

@@ -264,3 +264,13 @@ async def test_an_idle_journey_ends_and_the_next_alert_starts_a_fresh_one_that_s
     await eventually(lambda: _at_least(sandbox, workflow_id, 2), timeout=20, what="the second run's alert")
     first, second = await outbox(sandbox, workflow_id)
     assert "feed 1 rejected" in first["body"] and "feed 2 rejected" in second["body"]
+
+
+def test_an_on_call_device_hears_payment_alerts_by_push_first() -> None:
+    policy = AlertPolicy.from_settings(Settings(ops_push_token="device-token-1", ops_phone="+14155550199"))
+    name, team, channels = policy.route_for(AlertKind.PAYMENT_GATEWAY_ERROR)
+    assert name == "on_call" and team.push_token == "device-token-1"
+    assert channels[0] == "push"
+    assert (
+        AlertPolicy.from_settings(Settings()).route_for(AlertKind.PAYMENT_GATEWAY_ERROR)[1].push_token is None
+    )
