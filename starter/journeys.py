@@ -173,7 +173,8 @@ def derived_events(event: CommerceEvent) -> list[CommerceEvent]:
         derived.append(
             event.model_copy(
                 update={
-                    "event_id": f"{event.event_id}:cancellation",
+                    # one per order, however many events report the cancellation: counted once
+                    "event_id": f"cancellation:{event.order.order_id}",
                     "type": EventType.OPS_ALERT,
                     "order": None,
                     "alert": alert,

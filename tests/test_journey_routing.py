@@ -93,6 +93,9 @@ def test_a_cancellation_is_counted_by_the_stores_cancellation_alert() -> None:
     [alert] = derived_events(cancelled)
     assert alert.type is EventType.OPS_ALERT and alert.workflow_id() == "alerts:sfcc:RefArch:cancellation"
     assert alert.alert is not None and alert.alert.order_id == "7"
+    # the same cancellation reported again under another event id is the same alert event
+    again = cancelled.model_copy(update={"event_id": "e2"})
+    assert derived_events(again)[0].event_id == alert.event_id
 
 
 def test_other_events_reach_only_their_own_journey() -> None:
