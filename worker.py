@@ -102,6 +102,7 @@ async def activity_set(settings: Settings) -> AsyncIterator[list[Callable[..., A
                 hydration.hydrate_cart,
                 hydration.hydrate_products,
                 hydration.hydrate_stock,
+                hydration.hydrate_price,
                 hydration.purchased_since,
                 callbacks.cancel_and_restock,
                 callbacks.add_order_note,

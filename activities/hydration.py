@@ -4,6 +4,7 @@ webhooks, so the ingress never calls them; this activity does."""
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from pydantic import BaseModel
 from temporalio import activity
@@ -73,6 +74,11 @@ class HydrationActivities:
     async def hydrate_stock(self, ref: StockRef) -> int | None:
         """Quantity available to sell now (None: the platform does not track the SKU's stock)."""
         return await on_platform(self.platforms, ref.platform, lambda p: p.fetch_stock(ref.store, ref.sku))
+
+    @activity.defn(name="hydrate_price")
+    async def hydrate_price(self, ref: StockRef) -> Decimal | None:
+        """What a shopper pays for the SKU now (None: the platform's API does not say)."""
+        return await on_platform(self.platforms, ref.platform, lambda p: p.fetch_price(ref.store, ref.sku))
 
     @activity.defn(name="purchased_since")
     async def purchased_since(self, ref: PurchasesRef) -> list[str]:

@@ -10,6 +10,7 @@ Writes are idempotent on the platform side: repeating one (a retried activity) c
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Protocol
 
 from domain.events import Platform
@@ -28,6 +29,10 @@ class CommercePlatformClient(Protocol):
 
     async def fetch_stock(self, store: str, sku: str) -> int | None:
         """Quantity available to sell now; None when the platform does not track stock for the SKU."""
+        ...
+
+    async def fetch_price(self, store: str, sku: str) -> Decimal | None:
+        """What a shopper pays for the SKU now; None when the platform's API does not say."""
         ...
 
     async def purchased_since(

@@ -306,3 +306,15 @@ def test_a_delivery_exception_is_ignored_with_its_reason() -> None:
     parsed = parse(envelope("store/hook/deliveryException", data))
     assert parsed.events == []
     assert parsed.ignored is not None and "could not deliver" in parsed.ignored
+
+
+def test_a_thin_change_that_recurs_is_a_new_event_each_time_but_a_redelivery_is_not() -> None:
+    # BigCommerce's `hash` covers the data, which for "product 77 changed" is the same every time.
+    first = simulate.product_updated_webhook("abc123", 77)
+    later = {**first, "created_at": first["created_at"] + 60}
+    [a] = parse(first).events
+    [b] = parse(later).events
+    [again] = parse(dict(first)).events
+    assert a.event_id != b.event_id and a.event_id == again.event_id
+    absolute = simulate.inventory_webhook("abc123", 77, 5)
+    assert parse(absolute).events[0].event_id == absolute["hash"]  # the same level again is no news

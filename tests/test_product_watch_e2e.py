@@ -5,6 +5,8 @@ runs ProductWatch and the bulk queue's rate-limited delivery worker, as worker.p
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 from temporalio.client import Client
@@ -62,3 +64,48 @@ async def test_subscribers_hear_of_the_restock_and_of_the_last_few(shop: Shop, c
     await eventually(lambda: told("ops", 1), what="the merchandising alert")
     status = await client.get_workflow_handle(prefix).query(ProductWatch.status)
     assert status.stock == 2 and status.restocks == 1 and status.stage == "low_stock"
+
+
+async def test_a_bigcommerce_price_cut_reaches_price_watchers_though_the_webhook_has_no_price(
+    shop: Shop, client: Client
+) -> None:
+    product = PRODUCT + 1
+    prefix = product_workflow_id("bigcommerce", shop.store, str(product))
+    await shop.seed_stock(product, 8, price="200.00")
+    await shop.opt_in(51, "email")
+    answer = await shop.http.post(
+        f"{shop.ingress}/subscriptions",
+        json={
+            "platform": "bigcommerce",
+            "store": shop.store,
+            "customer_id": "51",
+            "sku": str(product),
+            "kind": "price_drop",
+            "channel": "email",
+            "email": "bargain51@example.com",
+        },
+        headers={"Authorization": f"Bearer {shop.api_token}"},
+    )
+    assert answer.status_code == 202
+    assert (await shop.price_changed(product, "200.00")).status_code == 202  # the price the watch learns
+
+    async def learned() -> bool:
+        status = await client.get_workflow_handle(prefix).query(ProductWatch.status)
+        return status.price is not None and float(status.price) == 200.0
+
+    await eventually(learned, what="the price read from the catalog")
+    await asyncio.sleep(1.1)  # the same thin payload a second later: a new change, not a redelivery
+    assert (await shop.price_changed(product, "150.00")).status_code == 202  # 25 % off
+
+    async def told() -> bool:
+        return len(await shop.journey_messages(f"{prefix}:price_drop:")) == 1
+
+    try:
+        await eventually(told, what="the price-drop news")
+    except AssertionError:
+        status = await client.get_workflow_handle(prefix).query(ProductWatch.status)
+        raise AssertionError([(e.kind, e.summary) for e in status.timeline]) from None
+    [news] = await shop.journey_messages(f"{prefix}:price_drop:")
+    assert news["to"] == "bargain51@example.com"
+    status = await client.get_workflow_handle(prefix).query(ProductWatch.status)
+    assert status.price is not None and float(status.price) == 150.0

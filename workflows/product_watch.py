@@ -63,6 +63,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.timeline import Timeline
 
 SENT = frozenset({MessageStatus.SENT, MessageStatus.DELIVERED})
+# Price changes that carry no price (BigCommerce) are read from the catalog; older runs skipped them.
+PRICE_READ_PATCH = "price-read"
 
 
 @workflow.defn
@@ -387,6 +389,8 @@ class ProductWatch:
 
     async def _price(self, product: ProductPayload) -> None:
         s = self._s
+        if product.price is None and workflow.patched(PRICE_READ_PATCH):
+            product = product.model_copy(update={"price": await self._reads.price()})  # thin webhooks
         if product.price is None:
             self._note("note", "price change without a price: skipped")
             return

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from temporalio import workflow
@@ -42,6 +43,11 @@ class ProductReads:
         ref = StockRef(platform=self._inp.platform, store=self._inp.store, sku=self._inp.sku)
         stock: int | None = await self._read(HydrationActivities.hydrate_stock, ref, "stock read")
         return stock
+
+    async def price(self) -> Decimal | None:
+        ref = StockRef(platform=self._inp.platform, store=self._inp.store, sku=self._inp.sku)
+        price: Decimal | None = await self._read(HydrationActivities.hydrate_price, ref, "price read")
+        return price
 
     async def purchased(self, batch: list[Watch], since: datetime | None) -> set[str]:
         ref = PurchasesRef(

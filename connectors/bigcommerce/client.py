@@ -198,7 +198,7 @@ class BigCommerceClient:
     async def fetch_price(self, store_hash: str, sku: str) -> Decimal:
         """What a shopper pays for the product now (`sku` is the product id, as for `fetch_stock`):
         the catalog's `calculated_price` when given, else the sale price when one is set, else the
-        price. Not part of `CommercePlatformClient` yet; `store/product/updated` carries no price."""
+        price. `store/product/updated` carries no price, so the product watch reads it here."""
         product = _parse(BcProductStock, await self.get_product(store_hash, sku), "product")
         return product.current_price()
 

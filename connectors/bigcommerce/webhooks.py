@@ -85,6 +85,9 @@ class _Parsed:
     type: EventType
     payload: _Payload
     extra: dict[str, Any] = field(default_factory=dict)  # what else the webhook said, for the timeline
+    # The same `data` recurs for distinct changes ("product 77 changed"): the payload's `hash` alone
+    # would make every later change a duplicate, so the event id adds the moment it was created.
+    recurs: bool = False
 
 
 # A handler parses `data` into one event, or says in a sentence why the webhook is ignored.
@@ -202,7 +205,7 @@ def parse_webhook(body: bytes) -> ParsedWebhook:
         return ParsedWebhook(scope=envelope.scope, events=[], ignored=outcome)
     event_type, payload = outcome.type, outcome.payload
     event = CommerceEvent(
-        event_id=envelope.hash or _fallback_event_id(envelope),
+        event_id=_event_id(envelope, outcome.recurs),
         platform=Platform.BIGCOMMERCE,
         store=store,
         type=event_type,
@@ -258,6 +261,12 @@ def _store_hash(producer: str) -> str:
     if prefix != "stores" or not _STORE_HASH.fullmatch(store_hash):
         raise WebhookPayloadError(f"producer must look like stores/{{store_hash}}, got {producer!r}")
     return store_hash
+
+
+def _event_id(envelope: _Envelope, recurs: bool) -> str:
+    if not envelope.hash:
+        return _fallback_event_id(envelope)
+    return f"{envelope.hash}:{envelope.created_at}" if recurs else envelope.hash
 
 
 def _fallback_event_id(envelope: _Envelope) -> str:
@@ -331,7 +340,8 @@ def _inventory(*, per_variant: bool) -> _Handler:
             product_id=inventory.product_id,
             available=inventory.value if known else None,
         )
-        return _Parsed(EventType.INVENTORY_CHANGED, product, extra)
+        # a relative change ("-1") recurs with every sale; an absolute level is the same news again
+        return _Parsed(EventType.INVENTORY_CHANGED, product, extra, recurs=not known)
 
     return handle
 
@@ -343,7 +353,7 @@ def _product_updated(data: dict[str, Any]) -> _Parsed | str:
     parsed = parse_payload(_ProductData, data, "data")
     if parsed.properties and PRICE_PROPERTIES.isdisjoint(parsed.properties):
         return f"product {parsed.id} changed ({', '.join(parsed.properties)}), not its price"
-    return _Parsed(EventType.PRICE_CHANGED, ProductPayload(sku=parsed.id, product_id=parsed.id))
+    return _Parsed(EventType.PRICE_CHANGED, ProductPayload(sku=parsed.id, product_id=parsed.id), recurs=True)
 
 
 def _customer(event_type: EventType, detail: str | None = None) -> _Handler:

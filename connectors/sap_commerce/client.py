@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -145,6 +146,11 @@ class SapCommerceClient(SapApiSession):
             for product in products:
                 found.setdefault(product.code, product)
         return [product_info(found[code]) for code in wanted if code in found]
+
+    async def fetch_price(self, store: str, sku: str) -> Decimal | None:
+        """None: SAP keeps prices in price rows (per user group, currency, quantity), which the Tidings
+        product IO does not carry; no SAP webhook of ours reports price changes either."""
+        return None
 
     async def fetch_stock(self, store: str, sku: str) -> int | None:
         """Available to sell over all warehouses (available − reserved each); None when SAP keeps

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -153,6 +154,9 @@ class SfccClient:
         if inventory is None or inventory.ats is None:
             return None  # the product has no inventory record: not tracked
         return max(0, int(inventory.ats))
+
+    async def fetch_price(self, store: str, sku: str) -> Decimal | None:
+        return (await self._product(store, sku)).price
 
     async def purchased_since(
         self, store: str, sku: str, customer_ids: list[str], since: datetime
