@@ -23,6 +23,8 @@ from connectors.sandbox.app import create_app as create_sandbox
 from domain.settings import Settings
 from starter.devstack import temporal_binary
 from starter.ingress import create_app as create_ingress
+from store.stores import Stores
+from tests.postgres import MISSING, pg_bin, throwaway_cluster
 from worker import running_worker
 from workflows.search_attributes import ALL_KEYS
 
@@ -201,3 +203,24 @@ def restore_logging() -> Iterator[None]:
         logger.propagate = propagate
         logger.setLevel(logger_level)
     workflow.logger.workflow_info_on_message, activity.logger.activity_info_on_message = flags
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """One throwaway PostgreSQL cluster for the session (tests keep apart by store id)."""
+    if pg_bin() is None:
+        pytest.skip(MISSING)
+    with throwaway_cluster(free_port()) as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def stores(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Stores]:
+    """The store on SQLite and on PostgreSQL: the same code must work on both."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    opened = await Stores.open(url)
+    yield opened
+    await opened.close()

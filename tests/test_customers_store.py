@@ -4,42 +4,18 @@ pick the right customers, and a campaign's pages walk the whole segment once, in
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
-from pathlib import Path
 
-import pytest
 from sqlalchemy import inspect
 
 from activities.audience import AudienceActivities, AudienceQuery
 from domain.campaign import CustomerFacts, SegmentFilter
 from domain.events import Platform
 from store.stores import Stores
-from tests.conftest import free_port
-from tests.postgres import MISSING, pg_bin, throwaway_cluster
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 BC, SFCC = Platform.BIGCOMMERCE, Platform.SFCC
-
-
-@pytest.fixture(scope="module")
-def postgres_url() -> Iterator[str]:
-    if pg_bin() is None:
-        pytest.skip(MISSING)
-    with throwaway_cluster(free_port()) as url:
-        yield url
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def stores(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Stores]:
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    opened = await Stores.open(url)
-    yield opened
-    await opened.close()
 
 
 def facts(store: str, customer_id: str, platform: Platform = BC, **known: object) -> CustomerFacts:

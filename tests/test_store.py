@@ -4,11 +4,8 @@ exactly-once claim, receipts, caps, preferences, opt-outs and the inbound log.""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, time, timedelta
-from pathlib import Path
 
-import pytest
 from sqlalchemy import inspect
 
 from domain.notifications import (
@@ -25,27 +22,6 @@ from domain.notifications import (
 from domain.preferences import Preferences, QuietHours
 from store.opt_outs import SCOPE_ALL, SCOPE_MARKETING
 from store.stores import Stores
-from tests.conftest import free_port
-from tests.postgres import MISSING, pg_bin, throwaway_cluster
-
-
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    if pg_bin() is None:
-        pytest.skip(MISSING)
-    with throwaway_cluster(free_port()) as url:
-        yield url
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def stores(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Stores]:
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    opened = await Stores.open(url)
-    yield opened
-    await opened.close()
 
 
 def message(
