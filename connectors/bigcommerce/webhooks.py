@@ -38,21 +38,25 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from pydantic import AliasChoices, BeforeValidator, Field, StrictInt
-from pydantic_core import PydanticCustomError
+from pydantic import AliasChoices, Field, StrictInt
 
+from connectors.bigcommerce.scope_parsing import BcId, Handler, Parsed
 from connectors.bigcommerce.status_map import STATUS_NAMES, stage_for_status
+from connectors.bigcommerce.store_scopes import (
+    address_scope,
+    customer_scope,
+    inventory_scope,
+    product_updated_scope,
+    transaction_scope,
+)
 from connectors.errors import WebhookPayloadError
 from connectors.webhook import ParsedWebhook, json_object_body, parse_payload
-from connectors.wire import Wire, id_text
+from connectors.wire import Wire
 from domain.events import (
     AccountPayload,
-    AlertKind,
     AlertPayload,
     CartPayload,
     CaseKind,
@@ -68,43 +72,17 @@ from domain.events import (
 _STORE_HASH = re.compile(r"[A-Za-z0-9_-]+")  # it goes into workflow ids and API paths
 
 
-def _as_id(value: object) -> str:
-    # BigCommerce sends integer ids, some newer payloads strings; an id is never blank (nor a bool).
-    text = id_text(value)
-    if isinstance(text, str) and text.strip():
-        return text.strip()
-    raise PydanticCustomError("bigcommerce_id", "must be an integer or a non-empty string")
-
-
-_Id = Annotated[str, BeforeValidator(_as_id)]
-_Payload = OrderPayload | CartPayload | CasePayload | ProductPayload | AccountPayload | AlertPayload
-
-
-@dataclass(frozen=True)
-class _Parsed:
-    type: EventType
-    payload: _Payload
-    extra: dict[str, Any] = field(default_factory=dict)  # what else the webhook said, for the timeline
-    # The same `data` recurs for distinct changes ("product 77 changed"): the payload's `hash` alone
-    # would make every later change a duplicate, so the event id adds the moment it was created.
-    recurs: bool = False
-
-
-# A handler parses `data` into one event, or says in a sentence why the webhook is ignored.
-_Handler = Callable[[dict[str, Any]], _Parsed | str]
-
-
 class _Envelope(Wire):
     scope: str = Field(min_length=1)
     producer: str = Field(min_length=1)
     data: dict[str, Any]
-    store_id: _Id | None = None
+    store_id: BcId | None = None
     hash: str | None = None
     created_at: StrictInt
 
 
 class _OrderData(Wire):
-    id: _Id
+    id: BcId
 
 
 class _Status(Wire):
@@ -113,80 +91,36 @@ class _Status(Wire):
 
 
 class _StatusData(Wire):
-    id: _Id
+    id: BcId
     status: _Status
 
 
 class _Refund(Wire):
-    refund_id: _Id | None = Field(default=None, validation_alias=AliasChoices("refund_id", "id"))
+    refund_id: BcId | None = Field(default=None, validation_alias=AliasChoices("refund_id", "id"))
 
 
 class _RefundData(Wire):
-    id: _Id
+    id: BcId
     refund: _Refund | None = None
-    refund_id: _Id | None = None  # seen flat in some payloads
+    refund_id: BcId | None = None  # seen flat in some payloads
 
 
 class _ShipmentData(Wire):
-    id: _Id
-    order_id: _Id = Field(validation_alias=AliasChoices("orderId", "order_id"))
+    id: BcId
+    order_id: BcId = Field(validation_alias=AliasChoices("orderId", "order_id"))
 
 
 class _MessageData(Wire):
-    id: _Id  # the order the customer wrote about; the message itself is read through the API
+    id: BcId  # the order the customer wrote about; the message itself is read through the API
 
 
 class _CartData(Wire):
-    id: _Id  # the cart's UUID; extras (e.g. abandoned's `token`) are ignored
+    id: BcId  # the cart's UUID; extras (e.g. abandoned's `token`) are ignored
 
 
 class _ConvertedCartData(_CartData):
     # The order the cart became. Optional: the conversion itself is what ends a cart journey.
-    order_id: _Id | None = Field(default=None, validation_alias=AliasChoices("orderId", "order_id"))
-
-
-class _Inventory(Wire):
-    product_id: _Id
-    method: Literal["absolute", "relative"]  # absolute: set by API / control panel; relative: by an order
-    value: StrictInt  # the new level (absolute) or the change in units (relative, may be negative)
-    variant_id: _Id | None = None  # SKU scopes
-
-
-class _InventoryData(Wire):
-    id: _Id  # the product (product scopes) or the SKU (SKU scopes)
-    inventory: _Inventory
-
-
-class _ProductData(Wire):
-    id: _Id
-    properties: list[str] | None = None  # the changed fields, sent for channel-locale overrides only
-
-
-class _CustomerData(Wire):
-    id: _Id  # the customer
-
-
-class _AddressOwner(Wire):
-    customer_id: _Id
-
-
-class _AddressData(Wire):
-    id: _Id  # the address
-    address: _AddressOwner
-
-
-class _TransactionResult(Wire):
-    code: str | int | None = None
-    message: str | None = None
-    type: str | None = None
-
-
-class _TransactionData(Wire):
-    order_id: _Id  # an integer in older payloads, a string in newer ones
-    transaction_id: _Id | None = None
-    transaction_status: str | None = None  # e.g. "complete"; older payloads leave it out
-    transaction_type: str | None = None  # e.g. "capture"
-    result: Annotated[_TransactionResult | None, BeforeValidator(lambda v: v or None)] = None
+    order_id: BcId | None = Field(default=None, validation_alias=AliasChoices("orderId", "order_id"))
 
 
 def parse_webhook(body: bytes) -> ParsedWebhook:
@@ -248,9 +182,9 @@ def order_case_id(order_id: str) -> str:
     return f"order-{order_id}"
 
 
-def _message_created(data: dict[str, Any]) -> _Parsed:
+def _message_created(data: dict[str, Any]) -> Parsed:
     order_id = parse_payload(_MessageData, data, "data").id
-    return _Parsed(
+    return Parsed(
         EventType.CASE_OPENED,
         CasePayload(case_id=order_case_id(order_id), kind=CaseKind.CUSTOMER_MESSAGE, order_id=order_id),
     )
@@ -280,19 +214,19 @@ def _fallback_event_id(envelope: _Envelope) -> str:
     return hashlib.sha1(canonical.encode()).hexdigest()
 
 
-def _order(event_type: EventType) -> _Handler:
+def _order(event_type: EventType) -> Handler:
     # created/updated/archived carry only the order id; stage None lets hydration decide.
-    def handle(data: dict[str, Any]) -> _Parsed:
-        return _Parsed(event_type, OrderPayload(order_id=parse_payload(_OrderData, data, "data").id))
+    def handle(data: dict[str, Any]) -> Parsed:
+        return Parsed(event_type, OrderPayload(order_id=parse_payload(_OrderData, data, "data").id))
 
     return handle
 
 
-def _status_updated(data: dict[str, Any]) -> _Parsed:
+def _status_updated(data: dict[str, Any]) -> Parsed:
     parsed = parse_payload(_StatusData, data, "data")
     previous = parsed.status.previous_status_id
     new = parsed.status.new_status_id
-    return _Parsed(
+    return Parsed(
         EventType.ORDER_STATUS_CHANGED,
         OrderPayload(
             order_id=parsed.id,
@@ -303,113 +237,38 @@ def _status_updated(data: dict[str, Any]) -> _Parsed:
     )
 
 
-def _refund_created(data: dict[str, Any]) -> _Parsed:
+def _refund_created(data: dict[str, Any]) -> Parsed:
     parsed = parse_payload(_RefundData, data, "data")
     refund_id = (parsed.refund.refund_id if parsed.refund else None) or parsed.refund_id
-    return _Parsed(EventType.ORDER_REFUNDED, OrderPayload(order_id=parsed.id, refund_id=refund_id))
+    return Parsed(EventType.ORDER_REFUNDED, OrderPayload(order_id=parsed.id, refund_id=refund_id))
 
 
-def _shipment(event_type: EventType) -> _Handler:
-    def handle(data: dict[str, Any]) -> _Parsed:
+def _shipment(event_type: EventType) -> Handler:
+    def handle(data: dict[str, Any]) -> Parsed:
         parsed = parse_payload(_ShipmentData, data, "data")
-        return _Parsed(event_type, OrderPayload(order_id=parsed.order_id, shipment_id=parsed.id))
+        return Parsed(event_type, OrderPayload(order_id=parsed.order_id, shipment_id=parsed.id))
 
     return handle
 
 
-def _cart(event_type: EventType) -> _Handler:
-    def handle(data: dict[str, Any]) -> _Parsed:
+def _cart(event_type: EventType) -> Handler:
+    def handle(data: dict[str, Any]) -> Parsed:
         if event_type is EventType.CART_CONVERTED:
             converted = parse_payload(_ConvertedCartData, data, "data")
-            return _Parsed(event_type, CartPayload(cart_id=converted.id, order_id=converted.order_id))
-        return _Parsed(event_type, CartPayload(cart_id=parse_payload(_CartData, data, "data").id))
+            return Parsed(event_type, CartPayload(cart_id=converted.id, order_id=converted.order_id))
+        return Parsed(event_type, CartPayload(cart_id=parse_payload(_CartData, data, "data").id))
 
     return handle
 
 
-def _inventory(*, per_variant: bool) -> _Handler:
-    def handle(data: dict[str, Any]) -> _Parsed:
-        inventory = parse_payload(_InventoryData, data, "data").inventory
-        # Only a product-level absolute value is the product's stock; see the module docstring.
-        known = inventory.method == "absolute" and not per_variant
-        extra: dict[str, Any] = {"inventory_method": inventory.method, "inventory_value": inventory.value}
-        if inventory.variant_id is not None:
-            extra["variant_id"] = inventory.variant_id
-        product = ProductPayload(
-            sku=inventory.product_id,
-            product_id=inventory.product_id,
-            available=inventory.value if known else None,
-        )
-        # a relative change ("-1") recurs with every sale; an absolute level is the same news again
-        return _Parsed(EventType.INVENTORY_CHANGED, product, extra, recurs=not known)
-
-    return handle
-
-
-PRICE_PROPERTIES = frozenset({"price", "sale_price", "calculated_price"})
-
-
-def _product_updated(data: dict[str, Any]) -> _Parsed | str:
-    parsed = parse_payload(_ProductData, data, "data")
-    if parsed.properties and PRICE_PROPERTIES.isdisjoint(parsed.properties):
-        return f"product {parsed.id} changed ({', '.join(parsed.properties)}), not its price"
-    return _Parsed(EventType.PRICE_CHANGED, ProductPayload(sku=parsed.id, product_id=parsed.id), recurs=True)
-
-
-def _customer(event_type: EventType, detail: str | None = None) -> _Handler:
-    def handle(data: dict[str, Any]) -> _Parsed:
-        customer_id = parse_payload(_CustomerData, data, "data").id
-        return _Parsed(event_type, AccountPayload(customer_id=customer_id, detail=detail))
-
-    return handle
-
-
-def _address(change: str) -> _Handler:
-    def handle(data: dict[str, Any]) -> _Parsed:
-        parsed = parse_payload(_AddressData, data, "data")
-        return _Parsed(
-            EventType.ADDRESS_CHANGED,
-            AccountPayload(customer_id=parsed.address.customer_id, detail=f"address {parsed.id} {change}"),
-        )
-
-    return handle
-
-
-# Words that mean a transaction failed. BigCommerce documents the fields but not every value, so the
-# list is kept to failure words; anything else ("complete", "pending", …) is not an alert.
-FAILED_TRANSACTION = frozenset({"error", "failed", "failure", "declined", "decline", "rejected"})
-
-
-def _transaction(data: dict[str, Any]) -> _Parsed | str:
-    parsed = parse_payload(_TransactionData, data, "data")
-    status = (parsed.transaction_status or "").strip().lower()
-    result = parsed.result or _TransactionResult()
-    outcome = (result.type or "").strip().lower()
-    if not status and not outcome:
-        return f"transaction on order {parsed.order_id}: the webhook does not say how it went"
-    if status not in FAILED_TRANSACTION and outcome not in FAILED_TRANSACTION:
-        return f"transaction on order {parsed.order_id} is {status or outcome}, not a failure"
-    what = " ".join(part for part in (parsed.transaction_type, parsed.transaction_status) if part)
-    why = " ".join(str(part) for part in (result.code, result.message) if part not in (None, ""))
-    alert = AlertPayload(
-        kind=AlertKind.PAYMENT_GATEWAY_ERROR,
-        # The payload does not name the gateway: one digest per store (the kind is the default key).
-        key=AlertKind.PAYMENT_GATEWAY_ERROR.value,
-        detail=": ".join(part for part in (what or "transaction failed", why) if part),
-        order_id=parsed.order_id,
-    )
-    extra = {"transaction_id": parsed.transaction_id} if parsed.transaction_id else {}
-    return _Parsed(EventType.OPS_ALERT, alert, extra)
-
-
-def _ignored(reason: str) -> _Handler:
+def _ignored(reason: str) -> Handler:
     def handle(data: dict[str, Any]) -> str:
         return reason
 
     return handle
 
 
-_HANDLERS: dict[str, _Handler] = {
+_HANDLERS: dict[str, Handler] = {
     "store/order/created": _order(EventType.ORDER_CREATED),
     "store/order/updated": _order(EventType.ORDER_UPDATED),
     "store/order/archived": _order(EventType.ORDER_ARCHIVED),
@@ -423,21 +282,21 @@ _HANDLERS: dict[str, _Handler] = {
     "store/cart/abandoned": _cart(EventType.CART_ABANDONED),
     "store/cart/converted": _cart(EventType.CART_CONVERTED),
     "store/cart/deleted": _cart(EventType.CART_DELETED),
-    "store/product/inventory/updated": _inventory(per_variant=False),
-    "store/product/inventory/order/updated": _inventory(per_variant=False),
-    "store/sku/inventory/updated": _inventory(per_variant=True),
-    "store/sku/inventory/order/updated": _inventory(per_variant=True),
-    "store/product/updated": _product_updated,
-    "store/customer/created": _customer(EventType.ACCOUNT_REGISTERED),
-    "store/customer/updated": _customer(EventType.PROFILE_CHANGED),
-    "store/customer/address/created": _address("created"),
-    "store/customer/address/updated": _address("updated"),
-    "store/customer/payment/instrument/default/updated": _customer(
+    "store/product/inventory/updated": inventory_scope(per_variant=False),
+    "store/product/inventory/order/updated": inventory_scope(per_variant=False),
+    "store/sku/inventory/updated": inventory_scope(per_variant=True),
+    "store/sku/inventory/order/updated": inventory_scope(per_variant=True),
+    "store/product/updated": product_updated_scope,
+    "store/customer/created": customer_scope(EventType.ACCOUNT_REGISTERED),
+    "store/customer/updated": customer_scope(EventType.PROFILE_CHANGED),
+    "store/customer/address/created": address_scope("created"),
+    "store/customer/address/updated": address_scope("updated"),
+    "store/customer/payment/instrument/default/updated": customer_scope(
         EventType.SECURITY_CHANGED, "default payment method"
     ),
     "store/customer/deleted": _ignored("a deleted customer account gets no messages"),
-    "store/order/transaction/created": _transaction,
-    "store/order/transaction/updated": _transaction,
+    "store/order/transaction/created": transaction_scope,
+    "store/order/transaction/updated": transaction_scope,
     "store/hook/deliveryException": _ignored(
         "a report that BigCommerce could not deliver a webhook to us: it retries by itself, and it is "
         "about this endpoint, not a shopper"
