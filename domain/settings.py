@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -18,6 +18,8 @@ from domain.store_config import StoreConfig, StoreDirectory
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TIDINGS_", env_file=".env", extra="ignore")
 
+    # production: `tidings check-config` (run at every process start) refuses unsafe or missing settings
+    env: Literal["development", "production"] = "development"
     temporal_address: str = "localhost:7233"
     temporal_namespace: str = "default"
     temporal_api_key: SecretStr | None = None  # Temporal Cloud; implies TLS
@@ -110,6 +112,12 @@ class Settings(BaseSettings):
     cancellation_spike_minutes: float = 60.0
     alert_window_minutes: float = 5.0  # alerts with one key within this window are one digest
     winback_days: float = 90.0
+
+    # Payload encryption (AES-256-GCM) for everything Tidings writes into Temporal. Keys: JSON object
+    # {"key-id": "<base64 of 32 bytes>", ...}; the id named by encryption_key_id encrypts, all decrypt.
+    encryption: Literal["on", "off"] = "on"
+    encryption_keys: SecretStr | None = None
+    encryption_key_id: str | None = None
 
     @cached_property
     def directory(self) -> StoreDirectory:
