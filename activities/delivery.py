@@ -1,7 +1,9 @@
 """The delivery activity: one call per message, idempotent on the message key.
 
-Ledger claim → the customer's preferences → channel by channel: address, consent, frequency cap,
-quiet hours, render, segment limit, send through OpenText → ledger finish. A channel that cannot
+Ledger claim (a key claimed by an attempt that never finished is first looked up at OpenText, and
+a job found there is recorded instead of sending again) → the customer's preferences → channel by
+channel: address, consent, frequency cap, quiet hours, render, segment limit, send through OpenText
+→ ledger finish. A channel that cannot
 be used (no address, invalid number, opt-out, no marketing opt-in, cap reached, permanent provider
 failure, too many segments) falls through to the next; transient provider failures raise and are
 retried by Temporal. A marketing SMS or push inside the recipient's quiet hours is not sent: the
@@ -178,12 +180,46 @@ class DeliveryActivities:
         )
         return await opentext.send_push(push), None
 
+    async def _sent_by_earlier_attempt(self, request: MessageRequest) -> MessageResult | None:
+        """The key was claimed and never finished: an earlier attempt died, or lost OpenText's answer,
+        possibly after OpenText accepted. Ask OpenText, on every channel that attempt could have
+        reached, for a job under our key; record the one found instead of sending again. A lookup
+        that fails raises: better a retry, or a visible failure, than a second message."""
+        opentext = self.accounts(request.policy.opentext_account)
+        for channel in request.channels:
+            try:
+                job = await opentext.find_job(channel, request.key)
+            except ProviderError as exc:
+                raise to_application_error(exc) from exc
+            if job is None:
+                continue
+            activity.logger.warning(
+                "message %s: an earlier attempt was accepted as %s job %s; recording it, not sending again",
+                request.key,
+                channel,
+                job.job_id,
+            )
+            result = MessageResult(
+                key=request.key,
+                status=MessageStatus.SENT,
+                channel=channel,
+                job_id=job.job_id,
+                attempts=[ChannelAttempt(channel=channel, outcome="sent")],
+            )
+            await self.stores.ledger.finish(result, job.address)
+            return result
+        return None
+
     @activity.defn(name="send_message")
     async def send_message(self, request: MessageRequest) -> MessageResult:
         existing = await self.stores.ledger.claim(request)
-        if existing is not None:
+        if existing is not None and existing.status != "sending":
             activity.logger.info("message %s already %s; not sending again", request.key, existing.status)
             return result_from_row(existing)
+        if existing is not None:
+            found = await self._sent_by_earlier_attempt(request)
+            if found is not None:
+                return found
 
         prefs = await self._preferences(request)
         recipient = _merge(request.recipient, prefs)

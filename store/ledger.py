@@ -49,27 +49,28 @@ class Ledger:
             return await session.get(MessageRow, key)
 
     async def claim(self, request: MessageRequest) -> MessageRow | None:
-        """Mark the key as being sent. Returns the existing row when the key was already finished
-        (the caller must not send again); None when the caller owns the send."""
+        """Mark the key as being sent. None when the key is new: the caller owns the send. Otherwise
+        the existing row: finished (the caller must not send again), or still "sending" (an earlier
+        attempt claimed it and died or lost the provider's answer; the caller owns the send but must
+        first ask the provider whether that attempt got through)."""
         async with self._sessions() as session, session.begin():
             row = await session.get(MessageRow, request.key, with_for_update=True)
-            if row is not None and row.status != "sending":
+            if row is not None:
                 return row
-            if row is None:
-                now = _now()
-                session.add(
-                    MessageRow(
-                        key=request.key,
-                        workflow_id=request.workflow_id,
-                        journey=request.journey,
-                        template=f"{request.journey}/{request.step}",
-                        category=request.category.value,
-                        customer_key=request.customer_key,
-                        status="sending",
-                        created_at=now,
-                        updated_at=now,
-                    )
+            now = _now()
+            session.add(
+                MessageRow(
+                    key=request.key,
+                    workflow_id=request.workflow_id,
+                    journey=request.journey,
+                    template=f"{request.journey}/{request.step}",
+                    category=request.category.value,
+                    customer_key=request.customer_key,
+                    status="sending",
+                    created_at=now,
+                    updated_at=now,
                 )
+            )
             return None
 
     async def release(self, key: str) -> None:

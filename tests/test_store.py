@@ -48,7 +48,8 @@ async def test_migrations_create_every_table(stores: Stores) -> None:
 async def test_a_finished_key_is_never_claimed_again(stores: Stores) -> None:
     key = f"k-{uuid.uuid4().hex}"
     assert await stores.ledger.claim(message(key)) is None
-    assert await stores.ledger.claim(message(key)) is None  # still "sending": a crashed attempt may retry
+    unfinished = await stores.ledger.claim(message(key))  # a crashed attempt's retry: must ask OpenText
+    assert unfinished is not None and unfinished.status == "sending"
     result = MessageResult(
         key=key, status=MessageStatus.SENT, channel=Channel.SMS, job_id="xsi-1", segments=1
     )

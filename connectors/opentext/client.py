@@ -8,6 +8,7 @@ went stale, so the token is refreshed and the call repeated once.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -22,6 +23,19 @@ from domain.store_config import OpenTextAccount
 SUBMIT_ID_HEADER = "X-MRA-SubmitId"
 
 _STATUS_PATHS = {Channel.SMS: "/outbound/sms/status", Channel.EMAIL: "/outbound/emails/status"}
+# Looking a job up by the reference we submitted it with. [unverified]: OpenText documents the status
+# calls by job_id only; by customer_reference, and a status call for parser (push) jobs, are assumed.
+_LOOKUP_PATHS = {**_STATUS_PATHS, Channel.PUSH: "/utils/parser/status"}
+_ADDRESS_FIELDS = {Channel.SMS: "sms", Channel.EMAIL: "email", Channel.PUSH: "token"}
+
+
+@dataclass(frozen=True)
+class FoundJob:
+    """A job OpenText accepted under one of our references."""
+
+    channel: Channel
+    job_id: str
+    address: str | None  # the destination as OpenText recorded it, when the document says
 
 
 class OpenTextClient:
@@ -95,6 +109,31 @@ class OpenTextClient:
             raise ValueError(f"OpenText has no status call for {channel.value}")
         response = await self._request("GET", path, params={"job_id": job_id})
         return self._json(response)
+
+    async def find_job(self, channel: Channel, reference: str) -> FoundJob | None:
+        """The job submitted on `channel` with `reference` as customer reference / submit id, or None
+        when OpenText has none (a 404). How a retry learns that a send whose answer was lost went out."""
+        try:
+            response = await self._request(
+                "GET", _LOOKUP_PATHS[channel], params={"customer_reference": reference}
+            )
+        except ProviderError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        document = self._json(response)
+        job_id = document.get("job_id")
+        if not isinstance(job_id, str) or not job_id:
+            raise ProviderError(
+                f"{PROVIDER} status for reference {reference} has no job_id",
+                provider=PROVIDER,
+                kind=error_kind("BadResponse"),
+                transient=False,
+                status=response.status_code,
+            )
+        deliveries = document.get("deliveries") or [{}]
+        address = deliveries[0].get(_ADDRESS_FIELDS[channel]) if isinstance(deliveries[0], dict) else None
+        return FoundJob(channel, job_id, address if isinstance(address, str) else None)
 
     async def _submit(self, path: str, body: dict[str, Any], key: str) -> str:
         response = await self._request("POST", path, json=body, headers={SUBMIT_ID_HEADER: key})

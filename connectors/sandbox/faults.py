@@ -1,5 +1,6 @@
-"""Fault injection for the sandbox's OpenText send endpoints: throttling, server errors, slowness and
-hangs, so the activities' retry and fallback paths are exercised locally."""
+"""Fault injection for the sandbox's OpenText send endpoints: throttling, server errors, slowness,
+hangs, and sends accepted whose answer never arrives, so the activities' retry, fallback and
+reconciliation paths are exercised locally."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import asyncio
 import random
 from typing import Annotated
 
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
+from starlette.types import Receive, Scope, Send
 
 
 class FaultConfig(BaseModel):
@@ -22,6 +24,9 @@ class FaultConfig(BaseModel):
     latency_ms: int = Field(default=0, ge=0)  # added to every send before it is answered
     timeout_rate: float = Field(default=0.0, ge=0.0, le=1.0)  # share of sends that hang, then answer 504
     hang_seconds: float = Field(default=30.0, ge=0.0)  # how long a hang lasts: beyond any sane client timeout
+    # Share of sends accepted (stored, job id taken) whose answer is then cut off: the connection
+    # closes before the body with the job id is written, as when a proxy drops it after the accept.
+    drop_rate: float = Field(default=0.0, ge=0.0, le=1.0)
     seed: int | None = None  # seeds the dice, so a test sees the same failures every run
     # Addresses that are accepted but never delivered: stored as "failed", status shows "Error".
     undeliverable: list[str] = Field(default_factory=list)
@@ -51,3 +56,20 @@ async def injected_fault(faults: FaultConfig, rng: random.Random) -> JSONRespons
             headers=headers,
         )
     return None
+
+
+def drops_answer(faults: FaultConfig, rng: random.Random) -> bool:
+    """Whether this accepted send loses its answer (rolled only when the mode is on, so setting it
+    leaves the dice of the other faults as they were)."""
+    return bool(faults.drop_rate) and rng.random() < faults.drop_rate
+
+
+class DroppedAnswer(Response):
+    """Starts a 200 answer promising a body, then returns without writing it: the server closes the
+    connection and the client sees it dropped mid-answer, never learning the job id."""
+
+    def __init__(self) -> None:
+        super().__init__(content=b'{"job_id": "withheld by the sandbox"}', media_type="application/json")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})

@@ -1,5 +1,6 @@
 """The sandbox's imitation of OpenText Cloud Messaging: token endpoint, SMS / email / push submits
-and the status calls, with the wire shapes of reference/opentext.md."""
+and the status calls (by job id, or by the reference a submit carried), with the wire shapes of
+reference/opentext.md."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ from typing import Annotated, Any
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
-from connectors.sandbox.faults import injected_fault
+from connectors.sandbox.faults import DroppedAnswer, drops_answer, injected_fault
 from connectors.sandbox.opentext_requests import email_records, push_records, sms_records
 from connectors.sandbox.rejections import opentext_error
 from connectors.sandbox.state import MessageRecord, SandboxState, get_state, utc_now
@@ -78,7 +79,7 @@ async def issue_token(tenant: str, request: Request, state: State) -> JSONRespon
     )
 
 
-async def _submit(request: Request, state: SandboxState, build: RecordBuilder) -> JSONResponse:
+async def _submit(request: Request, state: SandboxState, build: RecordBuilder) -> Response:
     fault = await injected_fault(state.faults, state.rng)
     if fault is not None:
         return fault  # nothing stored: a send that failed was not sent
@@ -104,38 +105,68 @@ async def _submit(request: Request, state: SandboxState, build: RecordBuilder) -
     state.take_job_id()
     state.messages.extend(records)
     schedule_status_callback(state, job_id, records)  # in the background, after status_delay
+    if drops_answer(state.faults, state.rng):
+        return DroppedAnswer()  # accepted and stored, but the caller never hears the job id
     return JSONResponse({"job_id": job_id})
 
 
 @router.post("/mra/v1/outbound/sms", dependencies=[Authorized])
-async def submit_sms(request: Request, state: State) -> JSONResponse:
+async def submit_sms(request: Request, state: State) -> Response:
     return await _submit(request, state, sms_records)
 
 
 @router.post("/mra/v1/outbound/emails", dependencies=[Authorized])
-async def submit_email(request: Request, state: State) -> JSONResponse:
+async def submit_email(request: Request, state: State) -> Response:
     return await _submit(request, state, email_records)
 
 
 @router.post("/mra/v1/utils/parser", dependencies=[Authorized])
-async def submit_push(request: Request, state: State) -> JSONResponse:
+async def submit_push(request: Request, state: State) -> Response:
     return await _submit(request, state, push_records)
 
 
-def _status(state: SandboxState, channel: Channel, job_id: str | None) -> dict[str, Any]:
-    if not job_id:
-        raise opentext_error(400, "query parameter job_id is required")
-    records = [m for m in state.messages if m.job_id == job_id and m.channel == channel]
-    if not records:
-        raise opentext_error(404, f"no {channel.value} job {job_id}")
-    return status_document(job_id, records)
+def _status(
+    state: SandboxState, channel: Channel, job_id: str | None, customer_reference: str | None
+) -> dict[str, Any]:
+    """By `job_id`, or by the `customer_reference` / `X-MRA-SubmitId` a submit carried (the oldest
+    such job on this channel): how a client that lost a submit's answer finds out it was accepted."""
+    if job_id:
+        records = [m for m in state.messages if m.job_id == job_id and m.channel == channel]
+        if not records:
+            raise opentext_error(404, f"no {channel.value} job {job_id}")
+        return status_document(job_id, records)
+    if customer_reference:
+        matching = [
+            m
+            for m in state.messages
+            if m.channel == channel and customer_reference in (m.reference, m.submit_id)
+        ]
+        if not matching:
+            raise opentext_error(404, f"no {channel.value} job with reference {customer_reference}")
+        first = matching[0].job_id
+        return status_document(first, [m for m in matching if m.job_id == first])
+    raise opentext_error(400, "query parameter job_id or customer_reference is required")
+
+
+Reference = Annotated[str | None, Query()]
 
 
 @router.get("/mra/v1/outbound/sms/status", dependencies=[Authorized])
-async def sms_status(state: State, job_id: Annotated[str | None, Query()] = None) -> dict[str, Any]:
-    return _status(state, Channel.SMS, job_id)
+async def sms_status(
+    state: State, job_id: Reference = None, customer_reference: Reference = None
+) -> dict[str, Any]:
+    return _status(state, Channel.SMS, job_id, customer_reference)
 
 
 @router.get("/mra/v1/outbound/emails/status", dependencies=[Authorized])
-async def email_status(state: State, job_id: Annotated[str | None, Query()] = None) -> dict[str, Any]:
-    return _status(state, Channel.EMAIL, job_id)
+async def email_status(
+    state: State, job_id: Reference = None, customer_reference: Reference = None
+) -> dict[str, Any]:
+    return _status(state, Channel.EMAIL, job_id, customer_reference)
+
+
+@router.get("/mra/v1/utils/parser/status", dependencies=[Authorized])
+async def push_status(
+    state: State, job_id: Reference = None, customer_reference: Reference = None
+) -> dict[str, Any]:
+    return _status(state, Channel.PUSH, job_id, customer_reference)

@@ -10,6 +10,8 @@ from typing import Any
 from connectors.sandbox.state import MessageRecord
 from domain.notifications import Channel
 
+_ADDRESS_FIELDS = {Channel.EMAIL: "email", Channel.SMS: "sms", Channel.PUSH: "token"}
+
 
 def _b64(value: str | None) -> str:
     # OpenText returns reference fields base64-encoded; our client decodes them to correlate.
@@ -40,7 +42,7 @@ def _events(record: MessageRecord, sent: bool) -> dict[str, Any]:
 def _delivery(record: MessageRecord) -> dict[str, Any]:
     sent = record.status != "failed"  # "sent" or "delivered"
     at = _time(record.received_at)
-    address_field = "email" if record.channel == Channel.EMAIL else "sms"
+    address_field = _ADDRESS_FIELDS[record.channel]
     return {
         "ref_base64": _b64(record.ref),
         address_field: record.to,
