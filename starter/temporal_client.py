@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from domain.settings import Settings
+from starter.encryption import data_converter
 from starter.observability.tracing import temporal_interceptors
 
 
@@ -14,7 +14,7 @@ async def connect(settings: Settings, *, lazy: bool = False) -> Client:
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter(settings),  # encrypted payloads (starter/encryption.py)
         api_key=api_key,
         tls=settings.temporal_tls or api_key is not None,
         interceptors=temporal_interceptors(),  # the worker inherits them from its client

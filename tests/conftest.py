@@ -16,7 +16,6 @@ import uvicorn
 from fastapi import FastAPI
 from temporalio import activity, workflow
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from connectors.sandbox.app import create_app as create_sandbox
@@ -24,6 +23,7 @@ from domain.settings import Settings
 from starter.devstack import temporal_binary
 from starter.ingress import create_app as create_ingress
 from store.stores import Stores
+from tests.codec_test_key import TEST_CONVERTER
 from tests.postgres import MISSING, pg_bin, throwaway_cluster
 from worker import running_worker
 from workflows.search_attributes import ALL_KEYS
@@ -72,7 +72,7 @@ async def start_dev_server(attempts: int = 3, **options: object) -> WorkflowEnvi
             return await WorkflowEnvironment.start_local(
                 dev_server_existing_path=temporal_binary(),
                 search_attributes=ALL_KEYS,
-                data_converter=pydantic_data_converter,
+                data_converter=TEST_CONVERTER,  # encrypted, as every client's (test key only)
                 dev_server_log_level="error",
                 **options,  # type: ignore[arg-type]
             )

@@ -1,5 +1,6 @@
 """Every recorded history must replay against the current workflow code. A change that breaks one
-is guarded with `workflow.patched(...)`, never re-recorded away."""
+is guarded with `workflow.patched(...)`, never re-recorded away. The corpus is encrypted with the
+test key (tests/codec_test_key.py), as the codec encrypts every history."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from starter.history import history_files, replay_files
+from tests.codec_test_key import TEST_CONVERTER
 
 HISTORIES = Path(__file__).parent / "histories"
 
@@ -25,5 +27,5 @@ def test_the_corpus_covers_every_workflow_type() -> None:
 
 @pytest.mark.parametrize("path", history_files([HISTORIES]), ids=lambda p: p.stem)
 async def test_history_replays(path: Path) -> None:
-    [outcome] = await replay_files([path])
+    [outcome] = await replay_files([path], TEST_CONVERTER)
     assert outcome.error is None, f"{outcome.workflow_id} is no longer deterministic: {outcome.error}"
