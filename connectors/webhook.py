@@ -4,12 +4,11 @@ name the field path (HTTP 400)."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from connectors import safe_json
 from connectors.errors import WebhookPayloadError
 from connectors.wire import describe
 from domain.events import CommerceEvent
@@ -25,12 +24,10 @@ class ParsedWebhook(BaseModel):
     ignored: str | None = None
 
 
-def json_object_body(body: bytes, *, parse_float: Callable[[str], Any] | None = None) -> dict[str, Any]:
-    """The raw body as the JSON object every platform posts, or `WebhookPayloadError`."""
-    try:
-        raw = json.loads(body, parse_float=parse_float)
-    except ValueError as exc:  # JSONDecodeError, or UnicodeDecodeError for bytes that are not UTF-8
-        raise WebhookPayloadError(f"body is not valid JSON: {exc}") from None
+def json_object_body(body: bytes, *, decimals: bool = False) -> dict[str, Any]:
+    """The raw body as the JSON object every platform posts, read under `safe_json`'s limits (with
+    `decimals`, fractions as `Decimal`), or `WebhookPayloadError`."""
+    raw = safe_json.loads(body, decimals=decimals)
     if not isinstance(raw, dict):
         raise WebhookPayloadError(f"body must be a JSON object, not {type(raw).__name__}")
     return raw

@@ -7,7 +7,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import SecretStr
+from pydantic import PositiveInt, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.events import Platform
@@ -84,6 +84,7 @@ class Settings(BaseSettings):
 
     ingress_host: str = "127.0.0.1"
     ingress_port: int = 8000
+    max_body_bytes: PositiveInt = 1_048_576  # larger request bodies get 413, on every ingress route
     sandbox_port: int = 8025
 
     ops_email: str = "ops@example.com"

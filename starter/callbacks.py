@@ -4,8 +4,9 @@ Receipts update the ledger and are signalled to the journey that sent the messag
 keywords change consent at once (STOP opts the number out of every SMS, START opts it back in) and
 start a `ConsentReply` for the confirmation. Other replies are routed to the journey awaiting the
 sender (see `_route`); one that matches nothing gets a helpful answer. Every inbound message is kept
-in the store with what was done with it. 200/202 only after all of that is durable; 503 when the
-store or Temporal is not reachable, so OpenText retries."""
+in the store with what was done with it. 200/202 only after all of that is durable; 503 only when the
+store or Temporal is not reachable, so OpenText retries; 401 on the secret header before the body is
+read; 400 for a body or identifier no one would send (it would fail the same way on every retry)."""
 
 from __future__ import annotations
 
@@ -23,8 +24,10 @@ from connectors.errors import WebhookAuthError, WebhookPayloadError
 from connectors.opentext.callbacks import parse_inbound, parse_status_webhook, verify_callback
 from domain.consent import STOPPED, keyword_change
 from domain.conversations import codes_in, without_codes
+from domain.identifiers import InvalidIdentifier
 from domain.notifications import Channel, DeliveryReceipt, InboundMessage
 from domain.settings import Settings
+from starter.unreachable import is_unreachable
 from store.ledger import hash_address
 from store.opt_outs import SCOPE_ALL, SCOPE_MARKETING
 from store.stores import Stores
@@ -34,8 +37,11 @@ log = logging.getLogger("tidings.callbacks")
 RETRY_AFTER = {"Retry-After": "30"}
 
 
-def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status, headers=headers)
+def _error(
+    status: int, message: str, headers: dict[str, str] | None = None, *, field: str | None = None
+) -> JSONResponse:
+    content = {"error": message} if field is None else {"error": message, "field": field}
+    return JSONResponse(content, status_code=status, headers=headers)
 
 
 def router(settings: Settings) -> APIRouter:
@@ -56,14 +62,18 @@ def router(settings: Settings) -> APIRouter:
             return _error(401, str(exc))
         except WebhookPayloadError as exc:
             return _error(400, str(exc))
+        except InvalidIdentifier as exc:
+            return _error(400, str(exc), field=exc.field)
         stores: Stores = request.app.state.stores
         client: Client = request.app.state.client
         matched = 0
         try:
             for receipt in receipts:
                 matched += await _apply_receipt(stores, client, receipt)
-        except Exception as exc:  # the store or Temporal is down: OpenText retries the webhook
-            log.warning("could not apply receipts: %s", exc)
+        except Exception as exc:
+            if not is_unreachable(exc):
+                raise  # not an outage: a retry would fail alike (500, logged)
+            log.warning("could not apply receipts: %s", exc)  # OpenText retries the webhook
             return _error(503, "could not record the receipt; retry later", RETRY_AFTER)
         return {"receipts": len(receipts), "matched": matched}
 
@@ -76,6 +86,8 @@ def router(settings: Settings) -> APIRouter:
             return _error(401, str(exc))
         except WebhookPayloadError as exc:
             return _error(400, str(exc))
+        except InvalidIdentifier as exc:
+            return _error(400, str(exc), field=exc.field)
         stores: Stores = request.app.state.stores
         try:
             earlier = await stores.inbound.seen(message.provider_message_id)
@@ -84,6 +96,8 @@ def router(settings: Settings) -> APIRouter:
             handling, detail = await _handle_inbound(stores, request.app.state.client, settings, message)
             await stores.inbound.record(message, handling, detail)
         except Exception as exc:
+            if not is_unreachable(exc):
+                raise  # not an outage: a retry would fail alike (500, logged)
             log.warning("could not take inbound message: %s", exc)
             return _error(503, "could not record the message; retry later", RETRY_AFTER)
         return JSONResponse({"status": "accepted", "handling": handling, "detail": detail}, status_code=202)

@@ -12,7 +12,6 @@ behind the bearer token of the ingress's own APIs (`TIDINGS_API_TOKEN`).
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -25,10 +24,14 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.rendering import TEMPLATE_DIR
+from connectors import safe_json
+from connectors.errors import WebhookPayloadError
+from domain import identifiers
 from domain.campaign import CampaignPolicy, CampaignSpec, CampaignStatus
-from domain.events import campaign_workflow_id
+from domain.events import Platform, campaign_workflow_id
 from domain.settings import Settings
 from starter.api_auth import bearer_token
+from starter.unreachable import is_unreachable
 from workflows.campaign import Campaign, CampaignInput
 
 log = logging.getLogger("tidings.campaigns")
@@ -113,7 +116,7 @@ async def signal_campaign(client: Client, store: str, campaign_id: str, signal: 
         raise CampaignFinished(f"campaign {campaign_id} has ended ({how})") from None
 
 
-def _inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
+def inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
     """The spec's JSON schema with its `$defs` written in place, so it stands on its own inside the
     OpenAPI document (whose `#/` is not the schema's)."""
     defs = schema.get("$defs", {})
@@ -131,8 +134,27 @@ def _inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
     return dict(walk(schema))
 
 
-def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
+def _error(status: int, message: str, field: str | None = None) -> JSONResponse:
+    content = {"error": message} if field is None else {"error": message, "field": field}
+    return JSONResponse(content, status_code=status)
+
+
+def _unavailable(exc: Exception) -> JSONResponse:
+    """503 when Temporal is out of reach; anything else is not an outage and goes on up (500)."""
+    if not is_unreachable(exc):
+        raise exc
+    log.warning("Temporal unreachable: %s", exc)
+    return _error(503, "workflow engine unavailable; retry later")
+
+
+def _bad_key(platform: Platform | None, store: str, campaign_id: str) -> JSONResponse | None:
+    """400 naming the store or campaign id that cannot be part of a workflow id."""
+    try:
+        identifiers.check(platform, "store", store)
+        identifiers.check(platform, "campaign_id", campaign_id)
+    except identifiers.InvalidIdentifier as exc:
+        return _error(400, str(exc), exc.field)
+    return None
 
 
 def router(settings: Settings) -> APIRouter:
@@ -147,7 +169,7 @@ def router(settings: Settings) -> APIRouter:
         openapi_extra={
             "requestBody": {
                 "required": True,
-                "content": {"application/json": {"schema": _inline_refs(CampaignSpec.model_json_schema())}},
+                "content": {"application/json": {"schema": inline_refs(CampaignSpec.model_json_schema())}},
             }
         },
     )
@@ -155,11 +177,13 @@ def router(settings: Settings) -> APIRouter:
         """Start a campaign. The body is a CampaignSpec; unknown fields are refused (a misspelt
         segment filter must not widen the audience)."""
         try:
-            spec = CampaignSpec.model_validate(json.loads(await request.body()))
-        except json.JSONDecodeError as exc:
-            return _error(400, f"body is not JSON: {exc.msg}")
+            spec = CampaignSpec.model_validate(safe_json.loads(await request.body()))
+        except WebhookPayloadError as exc:  # not JSON, or over the ingress's JSON limits
+            return _error(400, str(exc))
         except ValidationError as exc:
             return _error(400, describe_errors(exc))
+        if (bad := _bad_key(spec.platform, spec.store, spec.campaign_id)) is not None:
+            return bad
         missing = missing_templates(spec)
         if missing:
             return _error(400, f"template: {spec.template!r} has no {', '.join(missing)}")
@@ -168,7 +192,9 @@ def router(settings: Settings) -> APIRouter:
             workflow_id = await start_campaign(client, settings, spec)
         except WorkflowAlreadyStartedError:
             return _error(409, f"campaign {spec.campaign_id} of store {spec.store} exists already")
-        except RPCError as exc:
+        except Exception as exc:
+            if not is_unreachable(exc):
+                raise  # not an outage (500, logged): a retry would fail alike
             log.warning("Temporal did not start campaign %s: %s", spec.campaign_id, exc)
             return _error(503, "workflow engine unavailable; retry later")
         return {
@@ -179,18 +205,26 @@ def router(settings: Settings) -> APIRouter:
 
     @api.get("/{store}/{campaign_id}", response_model=CampaignStatus, responses={404: {}})
     async def get_progress(store: str, campaign_id: str, request: Request) -> Any:
+        if (bad := _bad_key(None, store, campaign_id)) is not None:
+            return bad
         try:
             return await campaign_progress(request.app.state.client, store, campaign_id)
         except CampaignNotFound as exc:
             return _error(404, str(exc))
+        except Exception as exc:
+            return _unavailable(exc)
 
     async def _signal(request: Request, store: str, campaign_id: str, signal: str) -> Any:
+        if (bad := _bad_key(None, store, campaign_id)) is not None:
+            return bad
         try:
             await signal_campaign(request.app.state.client, store, campaign_id, signal)
         except CampaignNotFound as exc:
             return _error(404, str(exc))
         except CampaignFinished as exc:
             return _error(409, str(exc))
+        except Exception as exc:
+            return _unavailable(exc)
         return JSONResponse({"status": "accepted", "signal": signal}, status_code=202)
 
     @api.post("/{store}/{campaign_id}/pause", status_code=202, responses={404: {}, 409: {}})

@@ -1,8 +1,10 @@
 """The webhook ingress: verify → parse → signal-with-start, and answer 2xx only once Temporal
 has accepted every event of the request. Nothing here calls a platform API (hydration is an activity).
 
-Answers: 202 accepted · 200 ignored (a scope we do not handle) · 400 malformed or unknown shape ·
-401 not authentic · 503 + Retry-After when Temporal cannot be reached, so the platform retries.
+Answers: 202 accepted · 200 ignored (a scope we do not handle) · 400 malformed, over a JSON limit,
+an unknown shape or an identifier its platform never sends (`field` names it) · 401 not authentic,
+decided on the raw bytes before anything is parsed · 413 body over `TIDINGS_MAX_BODY_BYTES` · 503 +
+Retry-After only when Temporal cannot be reached, so the platform retries (starter/unreachable.py).
 """
 
 from __future__ import annotations
@@ -23,12 +25,15 @@ from connectors.bigcommerce.webhooks import parse_webhook
 from connectors.errors import WebhookAuthError, WebhookPayloadError
 from connectors.webhook import ParsedWebhook
 from domain.events import Platform
+from domain.identifiers import InvalidIdentifier, check_event
 from domain.settings import Settings
 from starter import callbacks, campaigns_api, preferences_api, subscriptions_api
-from starter.journeys import deliver_all
+from starter.body_limit import BodyLimit
+from starter.journeys import NoJourney, deliver_all, derived_events
 from starter.observability.metrics import instrument_metrics
 from starter.observability.tracing import instrument_app
 from starter.temporal_client import connect
+from starter.unreachable import is_unreachable, refusal
 from store.stores import Stores
 
 log = logging.getLogger("tidings.ingress")
@@ -40,8 +45,9 @@ ClientFactory = Callable[[], Awaitable[Client]]
 StoresFactory = Callable[[], Awaitable[Stores]]
 
 
-def _error(status: int, message: str, **headers: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status, headers=headers or None)
+def _error(status: int, message: str, *, field: str | None = None, **headers: str) -> JSONResponse:
+    content = {"error": message} if field is None else {"error": message, "field": field}
+    return JSONResponse(content, status_code=status, headers=headers or None)
 
 
 def create_app(
@@ -70,6 +76,13 @@ def create_app(
         summary="Commerce webhooks and OpenText callbacks into durable Temporal journeys",
         lifespan=lifespan,
     )
+
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, exc: Exception) -> JSONResponse:
+        # A bug of ours: a 500 in the same JSON shape (the server logs the traceback), never a 503.
+        return _error(500, "internal error")
 
     app.include_router(callbacks.router(settings))
     app.include_router(preferences_api.router(settings))
@@ -167,16 +180,42 @@ def create_app(
 
 
 async def _accept(request: Request, settings: Settings, parsed: ParsedWebhook) -> JSONResponse:
-    """Signal every event of one webhook; 202 only once Temporal accepted them all, 503 otherwise."""
+    """Signal every event of one webhook; 202 only once Temporal accepted them all. Every identifier
+    is checked before the first signal, so a refused request starts nothing."""
     if parsed.ignored:
         return JSONResponse({"status": "ignored", "reason": parsed.ignored}, status_code=200)
-    client: Client = request.app.state.client
-    workflow_ids: list[str] = []
     try:
         for event in parsed.events:
-            delivered = await asyncio.wait_for(deliver_all(client, settings, event), SIGNAL_DEADLINE_SECONDS)
+            for each in (event, *derived_events(event)):
+                check_event(each)
+    except InvalidIdentifier as exc:
+        return _error(400, str(exc), field=exc.field)
+    client: Client = request.app.state.client
+    workflow_ids: list[str] = []
+    ignored: list[str] = []
+    try:
+        for event in parsed.events:
+            try:
+                delivered = await asyncio.wait_for(
+                    deliver_all(client, settings, event), SIGNAL_DEADLINE_SECONDS
+                )
+            except NoJourney as exc:  # our mapping has no journey for it: retrying cannot help
+                log.warning("no journey for %s event %s: %s", parsed.scope, event.event_id, exc)
+                ignored.append(str(exc))
+                continue
             workflow_ids.extend(delivered)
-    except Exception as exc:  # any failure to reach Temporal: the platform must retry
-        log.warning("Temporal did not accept %s: %s", parsed.scope, exc)
-        return _error(503, "workflow engine unavailable; retry later", **{"Retry-After": RETRY_AFTER_SECONDS})
-    return JSONResponse({"status": "accepted", "workflow_ids": workflow_ids}, status_code=202)
+    except Exception as exc:
+        if is_unreachable(exc):  # the platform must retry
+            log.warning("Temporal did not accept %s: %s", parsed.scope, exc)
+            return _error(
+                503, "workflow engine unavailable; retry later", **{"Retry-After": RETRY_AFTER_SECONDS}
+            )
+        reason = refusal(exc)
+        if reason is None:
+            raise
+        log.warning("Temporal refused %s: %s", parsed.scope, exc)
+        return _error(400, reason)
+    answer: dict[str, object] = {"status": "accepted", "workflow_ids": workflow_ids}
+    if ignored:
+        answer["ignored"] = ignored
+    return JSONResponse(answer, status_code=202)

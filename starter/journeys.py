@@ -41,6 +41,11 @@ from workflows.service_case import ServiceCase, ServiceCaseInput
 SIGNAL_RPC_TIMEOUT = timedelta(seconds=5)
 
 
+class NoJourney(ValueError):
+    """An event no journey takes (it carries no order, cart, case, product, account or alert). Not
+    worth a retry: the ingress acknowledges it and logs it."""
+
+
 def order_policy(settings: Settings) -> OrderPolicy:
     ops_channels = [Channel.EMAIL, Channel.SMS] if settings.ops_phone else [Channel.EMAIL]
     team_channels = [Channel.SMS, Channel.EMAIL] if settings.store_team_phone else [Channel.EMAIL]
@@ -81,8 +86,12 @@ def cart_policy(settings: Settings) -> CartPolicy:
 async def deliver_event(client: Client, settings: Settings, event: CommerceEvent) -> str | None:
     """Signal the event's journey, starting it when the event is one that starts journeys. Returns
     the workflow id, or None when the event concerns no running journey (a cart nobody abandoned).
-    Raises whatever Temporal raises when it cannot accept the signal: the caller answers 503."""
-    workflow_id = event.workflow_id()
+    Raises `NoJourney` for an event no journey takes, and whatever Temporal raises when it cannot
+    accept the signal (the caller tells an outage from a refusal: starter/unreachable.py)."""
+    try:
+        workflow_id = event.workflow_id()
+    except ValueError as exc:
+        raise NoJourney(str(exc)) from None
     start = _journey_start(settings.for_store(event.platform, event.store), event)
     if start is None:
         return await _signal_if_running(client, workflow_id, event)
@@ -142,7 +151,7 @@ def _journey_start(settings: Settings, event: CommerceEvent) -> tuple[Any, BaseM
             customer_id=customer_id,
             policy=LoyaltyPolicy.from_settings(settings),
         )
-    raise ValueError(f"event {event.event_id} ({event.type}) belongs to no journey")
+    raise NoJourney(f"event {event.event_id} ({event.type}) belongs to no journey")
 
 
 def derived_events(event: CommerceEvent) -> list[CommerceEvent]:

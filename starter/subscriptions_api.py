@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import logging
 import re
 from datetime import UTC, datetime
@@ -24,6 +23,9 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.addressing import InvalidAddress, e164
+from connectors import safe_json
+from connectors.errors import WebhookPayloadError
+from domain import identifiers
 from domain.events import (
     CommerceEvent,
     CustomerRef,
@@ -37,6 +39,7 @@ from domain.notifications import Channel
 from domain.settings import Settings
 from starter.api_auth import bearer_token
 from starter.journeys import SIGNAL_RPC_TIMEOUT, deliver_event
+from starter.unreachable import is_unreachable
 from workflows.product_watch_state import Unsubscription
 
 log = logging.getLogger("tidings.subscriptions")
@@ -44,8 +47,6 @@ log = logging.getLogger("tidings.subscriptions")
 RETRY_AFTER_SECONDS = "30"
 SIGNAL_DEADLINE_SECONDS = 10.0
 
-# Store, customer and SKU go into workflow ids and message keys.
-_KEY = re.compile(r"[^\s/:]{1,128}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _LOCALE = re.compile(r"[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*")
 
@@ -60,12 +61,11 @@ class WatchTarget(BaseModel):
     customer_id: str
     sku: str
 
-    @field_validator("store", "customer_id", "sku")
-    @classmethod
-    def _key(cls, value: str) -> str:
-        if not _KEY.fullmatch(value):
-            raise ValueError("must be 1 to 128 characters without spaces, '/' or ':'")
-        return value
+    def check_keys(self) -> None:
+        """Store, customer and SKU go into workflow ids and message keys: each must be an id of
+        the platform (domain/identifiers.py), else `InvalidIdentifier` naming it."""
+        for field in ("store", "customer_id", "sku"):
+            identifiers.check(self.platform, field, getattr(self, field))
 
 
 class SubscriptionRequest(WatchTarget):
@@ -118,8 +118,9 @@ def subscription_event(request: SubscriptionRequest, now: datetime | None = None
     )
 
 
-def _error(status: int, message: str, **headers: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status, headers=headers or None)
+def _error(status: int, message: str, *, field: str | None = None, **headers: str) -> JSONResponse:
+    content = {"error": message} if field is None else {"error": message, "field": field}
+    return JSONResponse(content, status_code=status, headers=headers or None)
 
 
 def _problems(exc: ValidationError) -> str:
@@ -133,15 +134,19 @@ def _problems(exc: ValidationError) -> str:
 
 async def _parse(request: Request, model: type[WatchTarget]) -> WatchTarget | JSONResponse:
     try:
-        body = json.loads(await request.body())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        return _error(400, f"body is not valid JSON: {exc}")
+        body = safe_json.loads(await request.body())
+    except WebhookPayloadError as exc:  # not JSON, or over the ingress's JSON limits
+        return _error(400, str(exc))
     if not isinstance(body, dict):
         return _error(400, "body must be a JSON object")
     try:
-        return model.model_validate(body)
+        parsed = model.model_validate(body)
+        parsed.check_keys()
     except ValidationError as exc:
         return _error(400, _problems(exc))
+    except identifiers.InvalidIdentifier as exc:
+        return _error(400, str(exc), field=exc.field)
+    return parsed
 
 
 def router(settings: Settings) -> APIRouter:
@@ -183,7 +188,9 @@ def router(settings: Settings) -> APIRouter:
             workflow_id = await asyncio.wait_for(
                 deliver_event(client, settings, event), SIGNAL_DEADLINE_SECONDS
             )
-        except Exception as exc:  # Temporal did not take it: the caller must retry
+        except Exception as exc:
+            if not is_unreachable(exc):
+                raise  # not an outage (500, logged): a retry would fail alike
             log.warning("Temporal did not accept subscription %s: %s", event.event_id, exc)
             return _error(
                 503, "workflow engine unavailable; retry later", **{"Retry-After": RETRY_AFTER_SECONDS}
@@ -210,6 +217,8 @@ def router(settings: Settings) -> APIRouter:
         except RPCError as exc:
             if exc.status is RPCStatusCode.NOT_FOUND:
                 return _error(404, f"nobody watches {parsed.sku} in {parsed.platform}/{parsed.store}")
+            if not is_unreachable(exc):
+                raise
             log.warning("Temporal did not accept unsubscribe for %s: %s", workflow_id, exc)
             return _error(
                 503, "workflow engine unavailable; retry later", **{"Retry-After": RETRY_AFTER_SECONDS}

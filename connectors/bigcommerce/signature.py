@@ -15,13 +15,13 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-import json
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 from standardwebhooks.webhooks import Webhook
 
-from connectors.errors import WebhookAuthError, WebhookPayloadError
+from connectors import safe_json
+from connectors.errors import WebhookAuthError
 
 TOLERANCE = timedelta(minutes=5)  # the Standard Webhooks default, which the library also uses
 
@@ -103,7 +103,9 @@ def _verify_signature(headers: dict[str, str], body: bytes, client_secret: str, 
     try:
         data = body.decode()
     except UnicodeDecodeError:
-        raise WebhookPayloadError("body is not valid UTF-8") from None
+        # Standard Webhooks signs text: bytes that are not UTF-8 cannot carry a signature of
+        # BigCommerce's, so this is a 401 like any other mismatch (never a 500 or a parse first).
+        raise WebhookAuthError("signature does not match (the body is not UTF-8)") from None
 
     expected = _webhook(client_secret).sign(msg_id=msg_id, timestamp=timestamp, data=data)
     expected_bytes = base64.b64decode(expected.split(",", 1)[1])
@@ -124,10 +126,8 @@ def _verify_signature(headers: dict[str, str], body: bytes, client_secret: str, 
 def peek_store_hash(body: bytes) -> str | None:
     """The store hash a webhook claims (`producer: stores/{hash}`), to pick that store's secret before
     verifying. Unverified until the signature checks out; None when the body does not say."""
-    try:
-        producer = json.loads(body).get("producer")
-    except (ValueError, AttributeError):
-        return None
+    raw = safe_json.peek(body)  # bounded: a hostile body must still get its 401
+    producer = raw.get("producer") if isinstance(raw, dict) else None
     if isinstance(producer, str) and producer.startswith("stores/"):
         return producer.removeprefix("stores/") or None
     return None

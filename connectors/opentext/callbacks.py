@@ -45,13 +45,14 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from connectors import safe_json
 from connectors.errors import WebhookAuthError, WebhookPayloadError
+from domain import identifiers
 from domain.notifications import Channel, DeliveryReceipt, DeliveryState, InboundMessage
 
 DEFAULT_CALLBACK_HEADER = "X-Tidings-Callback-Secret"
@@ -97,9 +98,11 @@ def verify_callback(headers: Mapping[str, str], *, header_name: str, secret: str
 
 def _load_json(body: bytes, what: str) -> Any:
     try:
-        return json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise WebhookPayloadError(f"{what} body is not JSON: {exc}") from exc
+        return safe_json.loads(body)  # UTF-8, depth, number and surrogate limits
+    except safe_json.JsonLimitError as exc:
+        raise WebhookPayloadError(f"{what}: {exc}") from None
+    except WebhookPayloadError as exc:
+        raise WebhookPayloadError(f"{what} body is not JSON: {exc}") from None
 
 
 def _object(value: Any, where: str) -> dict[str, Any]:
@@ -189,7 +192,8 @@ def parse_status_webhook(body: bytes) -> list[DeliveryReceipt]:
     - detail: for failures, the attempt state, its `gamma_code` and the last event's message;
     - opted_out: the email events' `opt_out` is truthy.
 
-    Raises `WebhookPayloadError` naming the first thing that is not the documented shape.
+    Raises `WebhookPayloadError` naming the first thing that is not the documented shape, and
+    `InvalidIdentifier` for a job id or address no one would send.
     """
     payload = _load_json(body, "status webhook")
     if isinstance(payload, list):
@@ -207,7 +211,7 @@ def parse_status_webhook(body: bytes) -> list[DeliveryReceipt]:
 
 
 def _document_receipts(document: dict[str, Any], where: str) -> list[DeliveryReceipt]:
-    job_id = _required(document.get("job_id"), _at(where, "job_id"))
+    job_id = identifiers.check(None, "job_id", _required(document.get("job_id"), _at(where, "job_id")))
     message_key = _base64_text(
         document.get("customer_reference_base64"), _at(where, "customer_reference_base64")
     )
@@ -284,6 +288,7 @@ def _receipt(delivery: dict[str, Any], where: str, job_id: str, document_key: st
         raise WebhookPayloadError(f"{where} has {problem}: cannot tell the channel")
     channel = Channel.SMS if has_sms else Channel.EMAIL
     address = _required(delivery[channel.value], f"{where}.{channel.value}")
+    identifiers.check(None, "address", address)
     message_key = document_key or _base64_text(delivery.get("ref_base64"), f"{where}.ref_base64")
 
     attempts = _list(delivery.get("delivery_attempts"), f"{where}.delivery_attempts")
@@ -332,7 +337,8 @@ def _receipt(delivery: dict[str, Any], where: str, job_id: str, document_key: st
 
 
 def parse_inbound(body: bytes) -> InboundMessage:
-    """The inbound JSON (module docstring) as an `InboundMessage`; `WebhookPayloadError` otherwise."""
+    """The inbound JSON (module docstring) as an `InboundMessage`; `WebhookPayloadError` otherwise
+    (`InvalidIdentifier` for a message id or sender no one would send)."""
     payload = _object(_load_json(body, "inbound message"), "inbound message body")
     channel_name = _required(payload.get("channel"), "channel")
     try:
@@ -344,11 +350,13 @@ def parse_inbound(body: bytes) -> InboundMessage:
     assert received_at is not None
     return InboundMessage(
         channel=channel,
-        sender=_required(payload.get("from"), "from"),
+        sender=identifiers.check(None, "address", _required(payload.get("from"), "from")),
         text=_required(payload.get("text"), "text", allow_empty=True),
         received_at=received_at,
         to=_string(payload.get("to"), "to"),
-        provider_message_id=_required(payload.get("message_id"), "message_id"),
+        provider_message_id=identifiers.check(
+            None, "message_id", _required(payload.get("message_id"), "message_id")
+        ),
         reference=_base64_text(payload.get("reference_base64"), "reference_base64"),
         action=_string(payload.get("action"), "action") or None,
     )

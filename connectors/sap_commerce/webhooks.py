@@ -41,11 +41,11 @@ all read in webhook_request.py; this module dispatches by IO.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Final
 
+from connectors import safe_json
 from connectors.errors import WebhookPayloadError
 from connectors.sap_commerce import dedupe
 from connectors.sap_commerce.cart_webhooks import ABANDONED_MARK as ABANDONED_MARK
@@ -142,10 +142,7 @@ def parse_webhook(
 def peek_site(body: bytes, params: Mapping[str, str]) -> str | None:
     """The base site a webhook is about, without validating it (to pick per-site credentials
     before `verify_request`); None when neither the body nor the URL says."""
-    try:
-        raw = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raw = None
+    raw = safe_json.peek(body)  # bounded: a hostile body must still get its 401
     if isinstance(raw, dict):
         for path in (("site", "uid"), ("order", "site", "uid")):
             value: Any = raw

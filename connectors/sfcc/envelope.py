@@ -16,6 +16,7 @@ from jsonschema.exceptions import ValidationError as SchemaError
 from jsonschema.exceptions import best_match
 from pydantic import BaseModel
 
+from connectors import safe_json
 from connectors.errors import WebhookPayloadError
 from connectors.sfcc.status_map import PickupMethods
 from connectors.webhook import parse_payload
@@ -73,10 +74,7 @@ def read_envelope(raw: dict[str, Any]) -> Envelope:
 def peek_site_id(body: bytes) -> str | None:
     """The site the body says it is from, before it is verified: the ingress picks the site's secret
     with it. Nothing else may be trusted before `verify_webhook`."""
-    try:
-        raw = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return None
+    raw = safe_json.peek(body)  # bounded: a hostile body must still get its 401
     site = raw.get("site_id") if isinstance(raw, dict) else None
     return site if isinstance(site, str) and _SITE_ID.fullmatch(site) else None
 

@@ -49,7 +49,6 @@ Unknown event types are ignored (HTTP 200), so a newer cartridge never breaks an
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Final
 
 from connectors.sfcc import account_events, case_events, oms, ops_events, order_events, product_events
@@ -81,7 +80,7 @@ __all__ = [
 def parse_webhook(body: bytes, *, pickup_methods: PickupMethods = DEFAULT_PICKUP_METHODS) -> ParsedWebhook:
     """Parse a raw (already verified) body: our envelope or an Order Management platform event.
     Raises `WebhookPayloadError` naming the JSON path of what is wrong."""
-    raw = json_object_body(body, parse_float=Decimal)  # amounts keep the cents they were sent with
+    raw = json_object_body(body, decimals=True)  # amounts keep the cents they were sent with
     name = oms.event_name(raw)
     if name is not None and "event_type" not in raw:
         return oms.parse_oms(raw, name)
