@@ -33,9 +33,17 @@ def dev_key_ring(path: Path = DEV_KEYS_FILE) -> KeyRing:
     path.parent.mkdir(parents=True, exist_ok=True)
     key_id = f"dev-{os.urandom(4).hex()}"
     ring = KeyRing({key_id: KeyRing.new_key()}, key_id)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    # Written aside, then linked into place: of two processes starting at once, one key wins whole.
+    draft = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as out:
         out.write(ring.to_json())
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        return KeyRing.from_json(path.read_text())
+    finally:
+        draft.unlink()
     log.warning(
         "generated the development encryption key %r into %s: Temporal payloads are encrypted with it "
         "(set TIDINGS_ENCRYPTION_KEYS in production)",
