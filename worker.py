@@ -8,7 +8,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -24,11 +25,12 @@ from activities.rendering import Renderer
 from connectors.opentext.client import OpenTextClient
 from connectors.service_desk import ServiceDeskClient
 from domain.settings import Settings, get_settings
+from starter.config_check import require_safe
 from starter.observability.logs import configure_logging
 from starter.observability.metrics import MessageMetrics, serve_temporal_metrics
 from starter.observability.tracing import WORKER_SERVICE, configure_tracing, instrument_http_client
 from starter.platform_clients import platform_clients
-from starter.temporal_client import connect
+from starter.process_lifecycle import connect_when_ready, stop_on_signals
 from store.stores import Stores
 from workflows.abandoned_cart import AbandonedCart
 from workflows.account_message import AccountMessage
@@ -117,48 +119,86 @@ async def activity_set(settings: Settings) -> AsyncIterator[list[Callable[..., A
             await stores.close()
 
 
+QUEUES = ("main", "bulk")
+
+
+def queue_names(spec: str) -> list[str]:
+    """`--queues main,bulk` → the queues this process polls; the bulk fan-out can scale on its own."""
+    names = [name.strip() for name in spec.split(",") if name.strip()]
+    unknown = sorted(set(names) - set(QUEUES))
+    if unknown or not names:
+        raise ValueError(
+            f"unknown task queue {', '.join(unknown) or '(none)'}: choose from {', '.join(QUEUES)}"
+        )
+    return names
+
+
 @asynccontextmanager
-async def running_worker(client: Client, settings: Settings) -> AsyncIterator[Worker]:
-    async with activity_set(settings) as activities:
-        worker = Worker(
-            client,
-            task_queue=settings.task_queue,
-            workflows=WORKFLOWS,
-            activities=activities,
-            interceptors=[MessageMetrics()],
-        )
-        # Bulk marketing sends (restocks, campaigns) on their own queue: its activity rate limit is
-        # the provider's ceiling across all of them, and transactional sends never queue behind them.
-        bulk = Worker(
-            client,
-            task_queue=settings.bulk_task_queue,
-            activities=[a for a in activities if getattr(a, "__name__", "") == "send_message"],
-            max_task_queue_activities_per_second=settings.restock_send_rate,
-            interceptors=[MessageMetrics()],
-        )
-        async with worker, bulk:
-            yield worker
+async def running_worker(client: Client, settings: Settings) -> AsyncIterator[list[Worker]]:
+    """The workers TIDINGS_WORKER_QUEUES names, polling until the context exits; leaving it stops
+    polling and gives in-flight activities TIDINGS_WORKER_SHUTDOWN_GRACE_SECONDS to finish."""
+    queues = queue_names(settings.worker_queues)
+    tuning: dict[str, Any] = {
+        "max_concurrent_activities": settings.worker_max_concurrent_activities,
+        "graceful_shutdown_timeout": timedelta(seconds=settings.worker_shutdown_grace_seconds),
+        "interceptors": [MessageMetrics()],
+    }
+    async with activity_set(settings) as activities, AsyncExitStack() as stack:
+        workers = []
+        if "main" in queues:
+            main_worker = Worker(
+                client,
+                task_queue=settings.task_queue,
+                workflows=WORKFLOWS,
+                activities=activities,
+                max_cached_workflows=settings.worker_max_cached_workflows,
+                max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
+                **tuning,
+            )
+            workers.append(await stack.enter_async_context(main_worker))
+        if "bulk" in queues:
+            # Bulk marketing sends (restocks, campaigns) on their own queue: its activity rate limit is
+            # the provider's ceiling across all of them, and transactional sends never queue behind them.
+            bulk = Worker(
+                client,
+                task_queue=settings.bulk_task_queue,
+                activities=[a for a in activities if getattr(a, "__name__", "") == "send_message"],
+                max_task_queue_activities_per_second=settings.restock_send_rate,
+                **tuning,
+            )
+            workers.append(await stack.enter_async_context(bulk))
+        try:
+            yield workers
+        finally:  # all at once: each waits out the same grace period
+            await asyncio.gather(*(w.shutdown() for w in workers))
 
 
 async def run(settings: Settings) -> None:
-    client = await connect(settings)
-    async with running_worker(client, settings):
-        logging.getLogger("tidings.worker").info(
-            "worker polling %s on %s", settings.task_queue, settings.temporal_address
+    stop = stop_on_signals()
+    client = await connect_when_ready(settings)
+    log = logging.getLogger("tidings.worker")
+    async with running_worker(client, settings) as workers:
+        log.info(
+            "worker polling %s on %s", ", ".join(w.task_queue for w in workers), settings.temporal_address
         )
-        await asyncio.Event().wait()
+        await stop.wait()
+        log.info(
+            "stopping: no new tasks; in-flight activities get %.0f s", settings.worker_shutdown_grace_seconds
+        )
+    log.info("worker stopped")
 
 
-def main() -> None:
+def main(queues: str | None = None) -> None:
     settings = get_settings()
+    if queues is not None:
+        settings = settings.model_copy(update={"worker_queues": queues})
     configure_logging(json=settings.log_json, level=settings.log_level, region=settings.default_region)
+    require_safe(settings, "worker")
+    queue_names(settings.worker_queues)  # a typo fails here, before any connection
     configure_tracing(WORKER_SERVICE)
     if settings.metrics_port:  # before the first connect: the runtime carries the Prometheus endpoint
         serve_temporal_metrics(f"{settings.metrics_host}:{settings.metrics_port}")
-    try:
-        asyncio.run(run(settings))
-    except KeyboardInterrupt:
-        pass
+    asyncio.run(run(settings))
 
 
 if __name__ == "__main__":

@@ -24,7 +24,22 @@ class Settings(BaseSettings):
     temporal_namespace: str = "default"
     temporal_api_key: SecretStr | None = None  # Temporal Cloud; implies TLS
     temporal_tls: bool = False
+    # mTLS (self-hosted with client certificates, or Temporal Cloud without an API key): PEM files.
+    temporal_tls_cert: Path | None = None
+    temporal_tls_key: Path | None = None
+    temporal_tls_ca: Path | None = None  # only for a private CA; the system roots otherwise
+    temporal_tls_server_name: str | None = None
+    temporal_connect_timeout: float = 120.0  # seconds a starting process waits for Temporal
+    namespace_retention_days: int = 30  # `tidings setup-namespace`, when it creates the namespace
+    temporal_ui_url: str | None = None  # where operators reach the Temporal Web UI
+    temporal_ui_auth: bool = False  # that UI asks for a login (its TEMPORAL_AUTH_ENABLED)
     task_queue: str = "tidings"
+    # Worker tuning: which queues a process polls ("main", "bulk" or both), how much it runs at once.
+    worker_queues: str = "main,bulk"
+    worker_max_cached_workflows: int = 1000
+    worker_max_concurrent_activities: int = 100
+    worker_max_concurrent_workflow_tasks: int = 100
+    worker_shutdown_grace_seconds: float = 30.0  # after SIGTERM: in-flight activities finish within it
     database_url: str = "sqlite+aiosqlite:///.data/tidings.db"
     time_scale: float = 1.0
 
@@ -83,6 +98,7 @@ class Settings(BaseSettings):
     metrics_port: int = 9464  # the worker's Prometheus endpoint (Temporal SDK + tidings metrics); 0: off
 
     ingress_host: str = "127.0.0.1"
+    ingress_docs: bool = True  # /docs and /openapi.json; production: off (they need no auth)
     ingress_port: int = 8000
     max_body_bytes: PositiveInt = 1_048_576  # larger request bodies get 413, on every ingress route
     sandbox_port: int = 8025

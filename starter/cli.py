@@ -27,11 +27,30 @@ def _logging() -> None:
 
 
 @app.command()
-def worker() -> None:
-    """Run the worker (all workflows and activities) until interrupted."""
+def worker(
+    queues: Annotated[
+        str | None, typer.Option(help="task queues to poll: main, bulk or main,bulk (TIDINGS_WORKER_QUEUES)")
+    ] = None,
+) -> None:
+    """Run the worker until SIGTERM/SIGINT, then finish in-flight activities and exit 0."""
     import worker as worker_module
 
-    worker_module.main()
+    worker_module.main(queues)
+
+
+@app.command("check-config")
+def check_config() -> None:
+    """Exit 1 naming each missing or unsafe setting (TIDINGS_ENV=production; every process runs it)."""
+    from starter.config_check import problems
+
+    settings = get_settings()
+    found = problems(settings)
+    for problem in found:
+        console.print(f"[red]✗[/] {problem}")
+    if found:
+        raise typer.Exit(1)
+    checked = "production settings are complete" if settings.env == "production" else "development: no checks"
+    console.print(f"[green]✓[/] {checked}")
 
 
 @app.command()
@@ -39,10 +58,12 @@ def ingress() -> None:
     """Run the webhook ingress (FastAPI) on TIDINGS_INGRESS_PORT."""
     import uvicorn
 
+    from starter.config_check import require_safe
     from starter.ingress import create_app
     from starter.observability.tracing import INGRESS_SERVICE, configure_tracing
 
     settings = get_settings()
+    require_safe(settings, "ingress")
     _logging()
     configure_tracing(INGRESS_SERVICE)
     # Our JSON logging, not uvicorn's; no access log (webhooks come in bursts; metrics count requests).

@@ -75,6 +75,10 @@ def create_app(
         title="Tidings ingress",
         summary="Commerce webhooks and OpenText callbacks into durable Temporal journeys",
         lifespan=lifespan,
+        # Production turns these off: they describe every endpoint to anyone (TIDINGS_INGRESS_DOCS).
+        docs_url="/docs" if settings.ingress_docs else None,
+        redoc_url="/redoc" if settings.ingress_docs else None,
+        openapi_url="/openapi.json" if settings.ingress_docs else None,
     )
 
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

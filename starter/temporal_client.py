@@ -7,6 +7,7 @@ from temporalio.client import Client
 from domain.settings import Settings
 from starter.encryption import data_converter
 from starter.observability.tracing import temporal_interceptors
+from starter.temporal_tls import tls_config
 
 
 async def connect(settings: Settings, *, lazy: bool = False) -> Client:
@@ -16,7 +17,7 @@ async def connect(settings: Settings, *, lazy: bool = False) -> Client:
         namespace=settings.temporal_namespace,
         data_converter=data_converter(settings),  # encrypted payloads (starter/encryption.py)
         api_key=api_key,
-        tls=settings.temporal_tls or api_key is not None,
+        tls=tls_config(settings),  # server TLS, or mTLS with TIDINGS_TEMPORAL_TLS_CERT/_KEY
         interceptors=temporal_interceptors(),  # the worker inherits them from its client
         lazy=lazy,
     )

@@ -1,0 +1,87 @@
+"""How a worker process starts: it waits for a Temporal that comes up after it, polls only the queues
+it is told to, and connects with the client certificate it is given."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from pathlib import Path
+
+import pytest
+from temporalio.service import TLSConfig
+from temporalio.testing import WorkflowEnvironment
+
+from domain.settings import Settings
+from starter.process_lifecycle import connect_when_ready
+from starter.temporal_tls import tls_config
+from tests.conftest import free_port
+from worker import queue_names
+
+
+async def forward(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    with contextlib.suppress(ConnectionError):
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+    writer.close()
+
+
+async def test_a_worker_started_before_temporal_waits_for_it(temporal_env: WorkflowEnvironment) -> None:
+    """A cold `docker compose up`: the frontend opens its port seconds after the worker starts."""
+    host, _, port = temporal_env.client.service_client.config.target_host.rpartition(":")
+    late = free_port()
+    settings = Settings(temporal_address=f"127.0.0.1:{late}", encryption="off", temporal_connect_timeout=60)
+    connecting = asyncio.create_task(connect_when_ready(settings, first_delay=0.2, max_delay=1.0))
+    await asyncio.sleep(2)
+    assert not connecting.done()  # still waiting, not dead
+
+    async def relay(client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        server_r, server_w = await asyncio.open_connection(host, int(port))
+        await asyncio.gather(forward(client_r, server_w), forward(server_r, client_w))
+
+    async with await asyncio.start_server(relay, "127.0.0.1", late):
+        client = await asyncio.wait_for(connecting, timeout=60)
+        assert client.namespace == "default"
+
+
+async def test_a_worker_gives_up_after_the_connect_timeout() -> None:
+    settings = Settings(
+        temporal_address=f"127.0.0.1:{free_port()}", encryption="off", temporal_connect_timeout=1
+    )
+    started = time.monotonic()
+    with pytest.raises(RuntimeError):
+        await connect_when_ready(settings, first_delay=0.2, max_delay=0.5)
+    assert time.monotonic() - started < 30
+
+
+def test_queues_name_what_a_process_polls() -> None:
+    assert queue_names("main,bulk") == ["main", "bulk"]
+    assert queue_names(" bulk ") == ["bulk"]
+    with pytest.raises(ValueError, match="unknown task queue mian"):
+        queue_names("mian")
+    with pytest.raises(ValueError):
+        queue_names("")
+
+
+def test_mtls_reads_the_client_certificate_and_ca(tmp_path: Path) -> None:
+    (tmp_path / "c.pem").write_bytes(b"CERT")
+    (tmp_path / "k.pem").write_bytes(b"KEY")
+    (tmp_path / "ca.pem").write_bytes(b"CA")
+    config = tls_config(
+        Settings(
+            temporal_tls_cert=tmp_path / "c.pem",
+            temporal_tls_key=tmp_path / "k.pem",
+            temporal_tls_ca=tmp_path / "ca.pem",
+            temporal_tls_server_name="temporal.internal",
+        )
+    )
+    assert isinstance(config, TLSConfig)
+    assert (config.client_cert, config.client_private_key, config.server_root_ca_cert) == (
+        b"CERT",
+        b"KEY",
+        b"CA",
+    )
+    assert config.domain == "temporal.internal"
+    assert tls_config(Settings()) is False
+    assert tls_config(Settings(temporal_api_key="k")) is True  # type: ignore[arg-type]
