@@ -21,6 +21,7 @@ from activities.callbacks import CallbackActivities
 from activities.conversations import ConversationActivities
 from activities.delivery import DeliveryActivities
 from activities.hydration import HydrationActivities
+from activities.order_fanout import OrderFanout
 from activities.rendering import Renderer
 from connectors.opentext.client import OpenTextClient
 from connectors.service_desk import ServiceDeskClient
@@ -81,14 +82,14 @@ def opentext_accounts(
 @asynccontextmanager
 async def activity_set(settings: Settings) -> AsyncIterator[list[Callable[..., Any]]]:
     """Build the activities with their shared clients; close them afterwards."""
-    stores = await Stores.open(settings.database_url)
+    stores = await Stores.open(settings.database_url, migrate=settings.env != "production")
     async with httpx.AsyncClient(timeout=httpx.Timeout(20.0, connect=5.0)) as http:
         instrument_http_client(http)  # OpenText and platform calls join the activity's trace
         opentext = OpenTextClient.from_settings(http, settings)
         accounts = opentext_accounts(http, settings, opentext)
         delivery = DeliveryActivities(opentext, stores, Renderer(), settings.opentext_from_name, accounts)
         platforms = platform_clients(http, settings)
-        hydration = HydrationActivities(platforms)
+        hydration = HydrationActivities(platforms, OrderFanout(settings))
         desk = None
         if settings.service_desk_url and settings.service_desk_secret:
             desk = ServiceDeskClient(

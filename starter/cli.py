@@ -189,30 +189,22 @@ def migrate() -> None:
 
 @app.command("setup-namespace")
 def setup_namespace() -> None:
-    """Register Tidings' search attributes on a real Temporal cluster (the dev server gets them at start)."""
-    from temporalio.api.enums.v1 import IndexedValueType
-    from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
+    """Create the namespace if missing (TIDINGS_NAMESPACE_RETENTION_DAYS) and register the search attributes."""
+    from datetime import timedelta
 
-    from starter.temporal_client import connect
-    from workflows.search_attributes import ALL_KEYS
+    from starter.namespace_setup import ensure_namespace, ensure_search_attributes
+    from starter.process_lifecycle import connect_when_ready
 
     settings = get_settings()
+    namespace = settings.temporal_namespace
 
     async def go() -> None:
-        client = await connect(settings)
-        existing = await client.operator_service.list_search_attributes(
-            ListSearchAttributesRequest(namespace=settings.temporal_namespace)
-        )
-        wanted = {
-            key.name: IndexedValueType.ValueType(int(key.indexed_value_type))
-            for key in ALL_KEYS
-            if key.name not in existing.custom_attributes
-        }
-        if wanted:
-            await client.operator_service.add_search_attributes(
-                AddSearchAttributesRequest(namespace=settings.temporal_namespace, search_attributes=wanted)
-            )
-        console.print(f"registered {sorted(wanted) or 'nothing new'} in {settings.temporal_namespace}")
+        client = await connect_when_ready(settings)
+        retention = timedelta(days=settings.namespace_retention_days)
+        if await ensure_namespace(client, namespace, retention):
+            console.print(f"created namespace {namespace} (retention {settings.namespace_retention_days} days)")
+        added = await ensure_search_attributes(client, namespace)
+        console.print(f"registered {added or 'nothing new'} in {namespace}")
 
     asyncio.run(go())
 

@@ -59,7 +59,8 @@ def create_app(
         return await connect(settings, lazy=True)
 
     async def default_stores() -> Stores:
-        return await Stores.open(settings.database_url)
+        # Production: `tidings migrate` is the only migrator; here the schema must be current.
+        return await Stores.open(settings.database_url, migrate=settings.env != "production")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -59,6 +59,28 @@ async def migrate(engine: AsyncEngine) -> None:
             await asyncio.sleep(0.5 * (attempt + 1))
 
 
+class SchemaNotCurrent(RuntimeError):
+    """Production processes do not migrate: `tidings migrate` (one job) does, before they start."""
+
+
+def _revisions(connection: Connection) -> tuple[str | None, str | None]:
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    current = MigrationContext.configure(connection).get_current_revision()
+    return current, ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+async def require_current_schema(engine: AsyncEngine) -> None:
+    async with engine.connect() as conn:
+        current, head = await conn.run_sync(_revisions)
+    if current != head:
+        raise SchemaNotCurrent(
+            f"the store's schema is at {current or 'nothing'}, this version needs {head}: "
+            "run `tidings migrate`"
+        )
+
+
 async def open_engine(url: str, *, run_migrations: bool = True) -> AsyncEngine:
     parsed = make_url(url)
     connect_args: dict[str, object] = {}

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from store.conversations import ConversationStore
 from store.customers import CustomerStore
-from store.db import open_engine
+from store.db import open_engine, require_current_schema
 from store.inbound import InboundLog
 from store.ledger import Ledger
 from store.opt_outs import OptOutStore
@@ -26,8 +26,11 @@ class Stores:
     customers: CustomerStore
 
     @classmethod
-    async def open(cls, url: str) -> Stores:
-        engine = await open_engine(url)
+    async def open(cls, url: str, *, migrate: bool = True) -> Stores:
+        """`migrate=False` (production): the schema must already be current (`tidings migrate`)."""
+        engine = await open_engine(url, run_migrations=migrate)
+        if not migrate:
+            await require_current_schema(engine)
         return cls(
             engine,
             Ledger(engine),

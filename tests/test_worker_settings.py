@@ -6,17 +6,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
 from temporalio.service import TLSConfig
 from temporalio.testing import WorkflowEnvironment
 
 from domain.settings import Settings
+from starter.namespace_setup import ensure_namespace, ensure_search_attributes
 from starter.process_lifecycle import connect_when_ready
 from starter.temporal_tls import tls_config
+from store.db import SchemaNotCurrent
+from store.stores import Stores
 from tests.conftest import free_port
 from worker import queue_names
+from workflows.search_attributes import ALL_KEYS
 
 
 async def forward(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -85,3 +92,29 @@ def test_mtls_reads_the_client_certificate_and_ca(tmp_path: Path) -> None:
     assert config.domain == "temporal.internal"
     assert tls_config(Settings()) is False
     assert tls_config(Settings(temporal_api_key="k")) is True  # type: ignore[arg-type]
+
+
+async def test_production_processes_do_not_migrate_the_store(tmp_path: Path) -> None:
+    """`tidings migrate` is the one migrator: a production process on an old schema refuses to start."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'tidings.db'}"
+    with pytest.raises(SchemaNotCurrent, match="run `tidings migrate`"):
+        await Stores.open(url, migrate=False)
+    (await Stores.open(url)).engine  # noqa: B018 - development: brought to head at open
+    stores = await Stores.open(url, migrate=False)
+    await stores.close()
+
+
+async def test_setup_namespace_creates_the_namespace_and_its_search_attributes(
+    temporal_env: WorkflowEnvironment,
+) -> None:
+    client = temporal_env.client
+    namespace = f"tidings-{uuid.uuid4().hex[:6]}"
+    assert await ensure_namespace(client, namespace, timedelta(days=3))
+    assert not await ensure_namespace(client, namespace, timedelta(days=3))  # a second run changes nothing
+    described = await client.workflow_service.describe_namespace(
+        DescribeNamespaceRequest(namespace=namespace)
+    )
+    assert described.config.workflow_execution_retention_ttl.ToTimedelta() == timedelta(days=3)
+    added = await ensure_search_attributes(client, namespace)
+    assert set(added) == {key.name for key in ALL_KEYS}
+    assert await ensure_search_attributes(client, namespace) == []
