@@ -5,6 +5,7 @@ the sandbox's "accept, then drop" fault cuts a real connection."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -15,7 +16,7 @@ from temporalio.testing import ActivityEnvironment
 from activities.delivery import DeliveryActivities
 from activities.rendering import Renderer
 from connectors.opentext.auth import TokenProvider
-from connectors.opentext.client import OpenTextClient
+from connectors.opentext.client import OUTCOME_SETTLE_SECONDS, OpenTextClient
 from connectors.sandbox.app import create_app
 from domain.notifications import Channel, MessageStatus
 from store.ledger import hash_address
@@ -71,7 +72,8 @@ async def test_an_accepted_send_whose_answer_was_dropped_is_recorded_not_repeate
     await set_faults(sandbox, drop_rate=1.0)
     with pytest.raises(ApplicationError) as caught:
         await ActivityEnvironment().run(delivery.send_message, message)
-    assert caught.value.type == "OpenTextUnreachable" and not caught.value.non_retryable  # a retry...
+    assert caught.value.type == "OpenTextOutcomeUnknown" and not caught.value.non_retryable  # a retry,
+    assert caught.value.next_retry_delay == timedelta(seconds=OUTCOME_SETTLE_SECONDS)  # once it settled,
     [accepted] = await outbox(sandbox)  # ...although OpenText did take the message
 
     retried = await ActivityEnvironment().run(delivery.send_message, message)  # faults still on
@@ -167,3 +169,28 @@ async def test_the_sandbox_finds_a_job_by_reference_and_says_404_otherwise(sandb
         assert await opentext.find_job(Channel.SMS, "k-other") is None
         bare = await http.get("/mra/v1/outbound/sms/status")
         assert bare.status_code == 400
+
+
+async def test_a_refused_send_retries_without_waiting_for_an_outcome(
+    delivery: DeliveryActivities, sandbox: Served
+) -> None:
+    """A 503 is OpenText saying no: nothing to wait out before the retry (unlike a lost answer)."""
+    await set_faults(sandbox, error_rate=1.0, status_codes=[503])
+    with pytest.raises(ApplicationError) as caught:
+        await ActivityEnvironment().run(delivery.send_message, request("k-refused"))
+    assert caught.value.type == "OpenTextServerError" and caught.value.next_retry_delay is None
+    assert await outbox(sandbox) == []
+
+
+async def test_a_send_that_never_connected_retries_without_waiting(tmp_path: Path) -> None:
+    async with httpx.AsyncClient() as http:
+        closed = f"http://127.0.0.1:{free_port()}"
+        opentext = OpenTextClient(http, f"{closed}/mra/v1", TokenProvider(http, username="u", password="p"))
+        stores = await Stores.open(f"sqlite+aiosqlite:///{tmp_path / 'store.db'}")
+        try:
+            delivery = DeliveryActivities(opentext, stores, Renderer(), from_name="Test Shop")
+            with pytest.raises(ApplicationError) as caught:
+                await ActivityEnvironment().run(delivery.send_message, request("k-unreachable"))
+        finally:
+            await stores.close()
+    assert caught.value.type == "OpenTextUnreachable" and caught.value.next_retry_delay is None

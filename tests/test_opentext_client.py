@@ -16,6 +16,7 @@ from pydantic import SecretStr
 from connectors.errors import ProviderError
 from connectors.opentext import OpenTextClient, PushMessage, TokenProvider
 from connectors.opentext.auth import error_kind
+from connectors.opentext.client import OUTCOME_SETTLE_SECONDS
 from connectors.opentext.payloads import email_body, push_request, sms_body
 from domain.notifications import Channel
 from domain.settings import Settings
@@ -336,14 +337,26 @@ async def test_persistent_401_is_permanent_after_one_retry() -> None:
     assert len(fake.api_calls()) == 2
 
 
-async def test_timeout_is_transient() -> None:
+async def test_a_send_timing_out_is_transient_with_an_unknown_outcome() -> None:
+    """OpenText may have accepted it: the retry waits for that to settle, then looks it up."""
     fake = FakeOpenText()
     fake.script("/mra/v1/outbound/sms", timeout)
     client, _ = make(fake)
     with pytest.raises(ProviderError) as caught:
         await client.send_sms("+1", "t", "k")
     assert caught.value.transient is True
-    assert caught.value.kind == error_kind("Unreachable")
+    assert caught.value.kind == error_kind("OutcomeUnknown")
+    assert caught.value.retry_after == OUTCOME_SETTLE_SECONDS
+
+
+async def test_a_status_call_timing_out_is_transient() -> None:
+    fake = FakeOpenText()
+    fake.script("/mra/v1/outbound/sms/status", timeout)
+    client, _ = make(fake)
+    with pytest.raises(ProviderError) as caught:
+        await client.find_job(Channel.SMS, "k")
+    assert caught.value.transient is True
+    assert caught.value.kind == error_kind("Unreachable") and caught.value.retry_after is None
 
 
 async def test_token_endpoint_failure_is_classified() -> None:

@@ -29,6 +29,20 @@ _LOOKUP_PATHS = {**_STATUS_PATHS, Channel.PUSH: "/utils/parser/status"}
 _ADDRESS_FIELDS = {Channel.SMS: "sms", Channel.EMAIL: "email", Channel.PUSH: "token"}
 
 
+# How long a retry waits after a send whose outcome we never heard (read timeout, connection dropped
+# after the request went out, gateway timeout) before it looks the job up: OpenText's own processing
+# of the request must be over by then. Refusals (429, 5xx answers) and failed connects retry sooner.
+OUTCOME_SETTLE_SECONDS = 15.0
+_NEVER_ARRIVED = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+def _may_have_been_accepted(exc: ProviderError) -> bool:
+    cause = exc.__cause__
+    if isinstance(cause, httpx.TransportError):
+        return not isinstance(cause, _NEVER_ARRIVED)
+    return exc.status == 504
+
+
 @dataclass(frozen=True)
 class FoundJob:
     """A job OpenText accepted under one of our references."""
@@ -136,7 +150,22 @@ class OpenTextClient:
         return FoundJob(channel, job_id, address if isinstance(address, str) else None)
 
     async def _submit(self, path: str, body: dict[str, Any], key: str) -> str:
-        response = await self._request("POST", path, json=body, headers={SUBMIT_ID_HEADER: key})
+        try:
+            response = await self._request("POST", path, json=body, headers={SUBMIT_ID_HEADER: key})
+        except ProviderError as exc:
+            if not _may_have_been_accepted(exc):
+                raise
+            # The retry looks the job up by our key before sending again; it waits first, so that
+            # OpenText has finished with this request by then (else the lookup could miss a job
+            # still being accepted and the retry would send a second message).
+            raise ProviderError(
+                f"{PROVIDER} may have accepted {path} without our hearing back: {exc}",
+                provider=PROVIDER,
+                kind=error_kind("OutcomeUnknown"),
+                transient=True,
+                status=exc.status,
+                retry_after=OUTCOME_SETTLE_SECONDS,
+            ) from exc
         job_id = self._json(response).get("job_id")
         if not isinstance(job_id, str) or not job_id:
             # Permanent on purpose: OpenText may have accepted the message, and a retry would send
