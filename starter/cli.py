@@ -92,6 +92,24 @@ def sandbox() -> None:
     )
 
 
+@app.command("codec-server")
+def codec_server() -> None:
+    """Decrypt payloads for the Temporal Web UI and CLI (codec-server protocol), for TIDINGS_CODEC_TOKENS."""
+    import uvicorn
+
+    from starter.codec import EncryptionCodec
+    from starter.codec_server import CodecServerSettings, create_app
+    from starter.encryption import key_ring
+
+    _logging()
+    ring = key_ring(get_settings())
+    if ring is None:
+        raise typer.BadParameter("TIDINGS_ENCRYPTION is off: there is nothing to decode")
+    server = CodecServerSettings()
+    app_ = create_app(EncryptionCodec(ring), server)
+    uvicorn.run(app_, host=server.host, port=server.port, log_config=None, access_log=False)
+
+
 @app.command()
 def dev(
     data_dir: Annotated[Path, typer.Option(help="where the dev server and the store keep state")] = Path(
@@ -99,13 +117,15 @@ def dev(
     ),
 ) -> None:
     """Run the whole local stack in the foreground: Temporal dev server + Web UI, worker, ingress, sandbox."""
-    from starter.devstack import DevStack, stack_environment, ui_port
+    from starter.devstack import DEV_CODEC_TOKEN, DevStack, codec_url, stack_environment, ui_port
 
     settings = get_settings()
     with DevStack(settings, data_dir, stack_environment(settings, data_dir)) as stack:
         console.print(f"[bold]Temporal Web UI[/]  http://127.0.0.1:{ui_port(settings)}")
         console.print(f"[bold]Ingress[/]          http://127.0.0.1:{settings.ingress_port}/docs")
         console.print(f"[bold]Sandbox outbox[/]   http://127.0.0.1:{settings.sandbox_port}/")
+        if settings.encryption == "on":
+            console.print(f"[bold]Codec server[/]     {codec_url()}/login  (token: {DEV_CODEC_TOKEN})")
         console.print("Ctrl-C stops everything.")
         stack.run_until_stopped()
         console.print("stopping …")
@@ -130,16 +150,28 @@ def export_history(
     query: Annotated[
         str | None, typer.Option(help="a list filter, e.g. \"WorkflowType='OrderLifecycle'\"")
     ] = None,
+    decode: Annotated[
+        bool, typer.Option(help="write payloads decrypted (needs the keys); default: encrypted, as stored")
+    ] = False,
 ) -> None:
     """Write workflow histories as JSON files (replayable with `tidings replay`)."""
+    from starter.codec import EncryptionCodec
+    from starter.encryption import key_ring
     from starter.history import export_histories, export_query
     from starter.temporal_client import connect
 
     async def go() -> list[Path]:
-        client = await connect(get_settings())
+        settings = get_settings()
+        codec = None
+        if decode:
+            ring = key_ring(settings)
+            if ring is None:
+                raise typer.BadParameter("--decode needs the encryption keys (TIDINGS_ENCRYPTION is off)")
+            codec = EncryptionCodec(ring)
+        client = await connect(settings)
         if query:
-            return await export_query(client, query, out)
-        return await export_histories(client, workflow_ids or [], out)
+            return await export_query(client, query, out, decode=codec)
+        return await export_histories(client, workflow_ids or [], out, decode=codec)
 
     if not workflow_ids and not query:
         raise typer.BadParameter("give workflow ids or --query")
@@ -153,15 +185,27 @@ def replay(
     query: Annotated[
         str | None, typer.Option(help="replay a server's histories matching this list filter")
     ] = None,
+    keys_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="decrypt with the keys in this JSON file (tests/codec-test-keys.json for the corpus)"
+        ),
+    ] = None,
 ) -> None:
     """Replay histories against the current workflow code; exit 1 naming each non-deterministic one."""
+    from starter.codec import KeyRing
+    from starter.encryption import converter_for, data_converter
     from starter.history import replay_files, replay_query
     from starter.temporal_client import connect
 
     async def go() -> list:  # type: ignore[type-arg]
         if query:
             return await replay_query(await connect(get_settings()), query)
-        return await replay_files(paths or [Path("tests/histories")])
+        if keys_file is not None:
+            converter = converter_for(KeyRing.for_reading(keys_file.read_text()))
+        else:
+            converter = data_converter(get_settings())
+        return await replay_files(paths or [Path("tests/histories")], converter)
 
     outcomes = asyncio.run(go())
     failed = [o for o in outcomes if o.error]
@@ -172,6 +216,37 @@ def replay(
             console.print(f"      {outcome.error}")
     console.print(f"{len(outcomes) - len(failed)} replayed, {len(failed)} non-deterministic")
     raise typer.Exit(1 if failed or not outcomes else 0)
+
+
+@app.command()
+def forget(
+    platform: Annotated[str, typer.Option(help="bigcommerce, sfcc or sap-commerce")],
+    store: Annotated[str, typer.Option(help="the store id (BigCommerce store hash, SFCC site, SAP site)")],
+    customer: Annotated[str, typer.Option(help="the platform's customer id")],
+) -> None:
+    """Erase a customer: stop their open journeys, delete their preferences, conversations, inbound
+    messages and customer row, leave the ledger with address hashes only; print what was removed."""
+    import json
+
+    from starter.erasure import NotErasable
+    from starter.erasure import forget as erase
+    from starter.temporal_client import connect
+    from store.stores import Stores
+
+    settings = get_settings()
+
+    async def go() -> dict[str, object]:
+        stores = await Stores.open(settings.database_url)
+        try:
+            report = await erase(await connect(settings), stores, platform, store, customer)
+        finally:
+            await stores.close()
+        return report.as_dict()
+
+    try:
+        console.print_json(json.dumps(asyncio.run(go())))
+    except NotErasable as e:
+        raise typer.BadParameter(str(e)) from None
 
 
 @app.command()

