@@ -80,6 +80,10 @@ class OrderStage(StrEnum):
     CANCELLED = "cancelled"
     REFUNDED = "refunded"
     PARTIALLY_REFUNDED = "partially_refunded"
+    # Carrier and address exceptions: the customer must act (re-arrange, collect, correct the address).
+    DELIVERY_FAILED = "delivery_failed"  # a delivery attempt failed; the carrier will retry or hold it
+    RETURNED_TO_SENDER = "returned_to_sender"  # refused or undeliverable: the parcel goes back
+    ADDRESS_PROBLEM = "address_problem"  # the shipping address failed validation
 
 
 # Monotonic progress: a stage is announced only when it ranks above the order's current progress.

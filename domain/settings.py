@@ -119,6 +119,7 @@ class Settings(BaseSettings):
     review_reminder_days: float = 5.0
     high_value_threshold: float = 1000.0
     ship_sla_hours: float = 48.0
+    confirmation_email_and_sms: bool = False  # the order confirmation by email and by SMS, both
     merchandising_email: str = "merchandising@example.com"  # low stock, unavailable products
     account_team_email: str = "accounts@example.com"  # high-value orders, VIP purchases, expedited shipping
     restock_batch_size: int = 100  # back-in-stock subscribers told per batch

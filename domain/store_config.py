@@ -57,6 +57,7 @@ STORE_SETTINGS = frozenset(
         "review_reminder_days",
         "high_value_threshold",
         "ship_sla_hours",
+        "confirmation_email_and_sms",
         "restock_batch_size",
         "low_stock_threshold",
         "price_drop_percent",

@@ -53,6 +53,7 @@ def order_policy(settings: Settings) -> OrderPolicy:
         delivery=settings.delivery_policy(),
         high_value_threshold=Decimal(str(settings.high_value_threshold)),
         ship_sla=timedelta(hours=settings.ship_sla_hours),
+        confirmation_both=settings.confirmation_email_and_sms,
         ops_team=Recipient(name="Operations", email=settings.ops_email, phone=settings.ops_phone),
         ops_channels=ops_channels,
         account_team=Recipient(name="Account team", email=settings.account_team_email),

@@ -65,7 +65,7 @@ CONSIGNMENT_ROWS = [
     ("DELIVERING", OrderStage.OUT_FOR_DELIVERY),
     ("DELIVERY_COMPLETED", OrderStage.DELIVERED),
     ("PICKUP_COMPLETE", OrderStage.DELIVERED),
-    ("DELIVERY_REJECTED", OrderStage.ON_HOLD),
+    ("DELIVERY_REJECTED", OrderStage.RETURNED_TO_SENDER),
     ("CANCELLED", OrderStage.CANCELLED),
 ]
 
@@ -150,8 +150,8 @@ def test_tables_cover_exactly_the_reference_enums() -> None:
         ("ORDER_SPLIT", ["CANCELLED", "SHIPPED"], OrderStage.SHIPPED),
         # Waiting in a store beats waiting in a warehouse while nothing is shipped.
         ("ORDER_SPLIT", ["READY_FOR_PICKUP", "WAITING"], OrderStage.AWAITING_PICKUP),
-        # A refused parcel holds the order, whatever the others did.
-        ("COMPLETED", ["DELIVERY_COMPLETED", "DELIVERY_REJECTED"], OrderStage.ON_HOLD),
+        # A refused parcel is told as coming back, whatever the others did.
+        ("COMPLETED", ["DELIVERY_COMPLETED", "DELIVERY_REJECTED"], OrderStage.RETURNED_TO_SENDER),
         # The order's closing and exception statuses decide.
         ("CANCELLED", ["SHIPPED"], OrderStage.CANCELLED),
         ("SUSPENDED", ["SHIPPED"], OrderStage.ON_HOLD),

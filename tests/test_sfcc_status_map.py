@@ -67,6 +67,22 @@ ROWS: list[tuple[str, dict[str, Any], OrderStage | None]] = [
         OrderStage.PARTIALLY_REFUNDED,
     ),
     ("fraud_review", order("new", "paid", c_fraudStatus="review"), OrderStage.FRAUD_REVIEW),
+    # The carrier's exceptions are told as what they are, even on a shipped order.
+    (
+        "address_problem",
+        order("open", "paid", "not_shipped", "confirmed", c_deliveryStatus="address_invalid"),
+        OrderStage.ADDRESS_PROBLEM,
+    ),
+    (
+        "returned",
+        order("open", "paid", "shipped", "confirmed", c_deliveryStatus="returned"),
+        OrderStage.RETURNED_TO_SENDER,
+    ),
+    (
+        "delivery_failed",
+        order("open", "paid", "shipped", "confirmed", c_deliveryStatus="failed_attempt"),
+        OrderStage.DELIVERY_FAILED,
+    ),
     (
         "fraud_review",
         order("open", "paid", "shipped", "confirmed", c_fraudStatus="review"),

@@ -169,6 +169,7 @@ def context(with_shipment: bool) -> dict[str, object]:
         "link": None,
         "stage": "payment_confirmed",
         "ship_sla_hours": 48.0,
+        "estimate": "2026-12-10",  # order/delayed: the platform's new delivery estimate
         "shipping_method": "Express Overnight",
         # operations alerts (alerts/): one digest of a burst
         "alert": {

@@ -31,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.notifications import (
         Category,
+        Channel,
         DeliveryReceipt,
         InboundMessage,
         MessageRequest,
@@ -58,6 +59,11 @@ HANDOVER_PATCH = "post-purchase-journeys"
 ACK_PATCH = "customer-acknowledgments"  # acknowledgments written back to the platform
 ACCOUNT_TEAM_PATCH = "account-team-alerts"  # expedited-shipping requests alert the account team
 ACCOUNT_TEAM_REASONS = frozenset({"high_value", "expedited"})
+# A store's "confirmation on email and SMS both": the first confirmation goes out twice, once each.
+CONFIRMATION_BOTH_PATCH = "confirmation-email-and-sms"
+CONFIRMATION_STAGES = frozenset(
+    {OrderStage.PLACED, OrderStage.PAYMENT_CONFIRMED, OrderStage.AWAITING_SHIPMENT}
+)
 
 
 @workflow.defn
@@ -85,6 +91,7 @@ class OrderLifecycle:
         self._acks: list[InboundMessage] = []
         self._pickup_id: str | None = None  # set once the pickup journey has the order
         self._review_id: str | None = None
+        self._confirmed = False  # the order's first confirmation went out
 
     # --- signals and queries -------------------------------------------------------------------
 
@@ -384,19 +391,34 @@ class OrderLifecycle:
         self._announced.add(step_key)
         if self._snapshot is None:
             return
-        await self._send(
-            MessageRequest(
-                key=f"{workflow.info().workflow_id}:{step_key}",
-                workflow_id=workflow.info().workflow_id,
-                journey="order",
-                step=stage.value,
-                category=Category.TRANSACTIONAL,
-                channels=self._policy.channels_for(stage),
-                recipient=self._snapshot.customer,
-                context=self._context(),
-                customer_key=self._customer_key(),
-                policy=self._policy.delivery,
-            )
+        first_confirmation = stage in CONFIRMATION_STAGES and not self._confirmed
+        if first_confirmation:
+            self._confirmed = True
+        if (
+            first_confirmation
+            and self._policy.confirmation_both
+            and workflow.patched(CONFIRMATION_BOTH_PATCH)
+        ):
+            await self._send(self._customer_message(stage.value, step_key, [Channel.EMAIL]))
+            await self._send(self._customer_message(stage.value, f"{step_key}:sms", [Channel.SMS]))
+            return
+        await self._send(self._customer_message(stage.value, step_key, self._policy.channels_for(stage)))
+
+    def _customer_message(
+        self, step: str, step_key: str, channels: list[Channel], **context: object
+    ) -> MessageRequest:
+        assert self._snapshot is not None
+        return MessageRequest(
+            key=f"{workflow.info().workflow_id}:{step_key}",
+            workflow_id=workflow.info().workflow_id,
+            journey="order",
+            step=step,
+            category=Category.TRANSACTIONAL,
+            channels=channels,
+            recipient=self._snapshot.customer,
+            context={**self._context(), **context},
+            customer_key=self._customer_key(),
+            policy=self._policy.delivery,
         )
 
     async def _alert(self, reason: str, **context: object) -> None:

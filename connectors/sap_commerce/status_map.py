@@ -47,15 +47,16 @@ Consignment status:
 | DELIVERING          | `OUT_FOR_DELIVERY`   | on the van today                                       |
 | DELIVERY_COMPLETED  | `DELIVERED`          | delivered                                              |
 | PICKUP_COMPLETE     | `DELIVERED`          | collected: the pickup journey treats it as "collected" |
-| DELIVERY_REJECTED   | `ON_HOLD`            | the customer refused the parcel; the merchant decides  |
+| DELIVERY_REJECTED   | `RETURNED_TO_SENDER` | refused or undeliverable: the parcel goes back         |
 | CANCELLED           | `CANCELLED`          | this consignment only: left out of the order's stage   |
 
 Combination (`order_stage`), in this order:
 1. A closing order status (CANCELLED, CANCELLING) decides.
 2. An exception order status (fraud review, payment failed, on hold) decides: whatever its
    parcels say, the order is held.
-3. The consignments' stage (cancelled consignments left out): a rejected delivery holds the order
-   (`ON_HOLD`); when every consignment is at least shipped, the least advanced of them (so
+3. The consignments' stage (cancelled consignments left out): a rejected delivery decides
+   (`RETURNED_TO_SENDER`: the customer hears it is coming back and what to do); when every
+   consignment is at least shipped, the least advanced of them (so
    "delivered" means every parcel arrived or was collected); when some but not all are shipped,
    `PARTIALLY_SHIPPED`; otherwise `AWAITING_PICKUP` if a consignment waits in a store, else
    `AWAITING_SHIPMENT`.
@@ -124,7 +125,7 @@ CONSIGNMENT_STATUS_STAGES: Final[dict[str, OrderStage]] = {
     "DELIVERING": OrderStage.OUT_FOR_DELIVERY,
     "DELIVERY_COMPLETED": OrderStage.DELIVERED,
     "PICKUP_COMPLETE": OrderStage.DELIVERED,
-    "DELIVERY_REJECTED": OrderStage.ON_HOLD,
+    "DELIVERY_REJECTED": OrderStage.RETURNED_TO_SENDER,
     "CANCELLED": OrderStage.CANCELLED,
 }
 
@@ -195,8 +196,8 @@ def consignment_stage(statuses: Iterable[str]) -> OrderStage | None:
     stages = [consignment_status_stage(s) for s in statuses if s != CANCELLED_CONSIGNMENT]
     if not stages:
         return None
-    if OrderStage.ON_HOLD in stages:
-        return OrderStage.ON_HOLD
+    if OrderStage.RETURNED_TO_SENDER in stages:
+        return OrderStage.RETURNED_TO_SENDER
     shipped_rank = PROGRESS_RANK[OrderStage.SHIPPED]
     sent = [s for s in stages if PROGRESS_RANK[s] >= shipped_rank]
     if len(sent) == len(stages):

@@ -158,8 +158,18 @@ SUPPORTED_STAGES = frozenset(
         OrderStage.CANCELLED,
         OrderStage.REFUNDED,
         OrderStage.PARTIALLY_REFUNDED,
+        OrderStage.DELIVERY_FAILED,
+        OrderStage.RETURNED_TO_SENDER,
+        OrderStage.ADDRESS_PROBLEM,
     }
 )
+
+# What the carrier integration writes into `c_deliveryStatus` for each carrier exception.
+CARRIER_EXCEPTIONS: dict[OrderStage, str] = {
+    OrderStage.DELIVERY_FAILED: "failed_attempt",
+    OrderStage.RETURNED_TO_SENDER: "returned",
+    OrderStage.ADDRESS_PROBLEM: "address_invalid",
+}
 
 
 def order_at_stage(order: dict[str, Any], stage: OrderStage) -> dict[str, Any]:
@@ -215,6 +225,10 @@ def order_at_stage(order: dict[str, Any], stage: OrderStage) -> dict[str, Any]:
         else:
             _track(doc, order_no)
             doc["c_deliveryStatus"] = "delivered"
+    elif stage in CARRIER_EXCEPTIONS:
+        doc["shipping_status"] = "shipped"
+        _track(doc, order_no)
+        doc["c_deliveryStatus"] = CARRIER_EXCEPTIONS[stage]
     elif stage is OrderStage.CANCELLED:
         doc["status"] = "cancelled"
     elif stage in (OrderStage.REFUNDED, OrderStage.PARTIALLY_REFUNDED):

@@ -20,6 +20,9 @@ The stage is the first row, top to bottom, whose condition holds:
 | refunded           | c_refundStatus full               | `REFUNDED`           | closing stage        |
 | partially_refunded | c_refundStatus partial            | `PARTIALLY_REFUNDED` | the order carries on |
 | fraud_review       | c_fraudStatus review              | `FRAUD_REVIEW`       | held for a check     |
+| address_problem    | c_deliveryStatus address_invalid  | `ADDRESS_PROBLEM`    | customer must fix it |
+| returned           | c_deliveryStatus returned         | `RETURNED_TO_SENDER` | going back to us     |
+| delivery_failed    | c_deliveryStatus failed_attempt   | `DELIVERY_FAILED`    | carrier missed them  |
 | picked_up          | pickup order, c_pickedUp true     | `DELIVERED`          | collected            |
 | delivered          | c_deliveryStatus delivered        | `DELIVERED`          | the carrier says so  |
 | out_for_delivery   | c_deliveryStatus out_for_delivery | `OUT_FOR_DELIVERY`   | on the van           |
@@ -40,7 +43,8 @@ Decisions:
   the carrier integration (`c_deliveryStatus`) or, for pickups, from collection (`c_pickedUp`).
 - `created` (the order exists, `OrderMgr.placeOrder` not yet called) is `PLACED` like `new` and `open`:
   the shopper has checked out; if placing fails the order becomes `failed` (row 2).
-- Exceptions (rows 1-6) win over progress: a shipped order put on fraud review is in review.
+- Exceptions (rows 1-9) win over progress: a shipped order put on fraud review is in review, and a
+  carrier's failed attempt, return or address failure (`c_deliveryStatus`) is told as what it is.
 """
 
 from __future__ import annotations
@@ -116,6 +120,11 @@ STAGE_RULES: Final[tuple[StageRule, ...]] = (
     StageRule("refunded", OrderStage.REFUNDED, lambda f: f.refund_status == "full"),
     StageRule("partially_refunded", OrderStage.PARTIALLY_REFUNDED, lambda f: f.refund_status == "partial"),
     StageRule("fraud_review", OrderStage.FRAUD_REVIEW, lambda f: f.fraud_status == "review"),
+    StageRule(
+        "address_problem", OrderStage.ADDRESS_PROBLEM, lambda f: f.delivery_status == "address_invalid"
+    ),
+    StageRule("returned", OrderStage.RETURNED_TO_SENDER, lambda f: f.delivery_status == "returned"),
+    StageRule("delivery_failed", OrderStage.DELIVERY_FAILED, lambda f: f.delivery_status == "failed_attempt"),
     StageRule("picked_up", OrderStage.DELIVERED, lambda f: f.pickup and f.picked_up),
     StageRule("delivered", OrderStage.DELIVERED, lambda f: f.delivery_status == "delivered"),
     StageRule(
