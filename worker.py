@@ -107,6 +107,7 @@ async def activity_set(settings: Settings) -> AsyncIterator[list[Callable[..., A
                 hydration.hydrate_stock,
                 hydration.hydrate_price,
                 hydration.purchased_since,
+                hydration.hydrate_customer,
                 callbacks.cancel_and_restock,
                 callbacks.add_order_note,
                 callbacks.record_case_update,

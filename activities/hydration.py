@@ -3,6 +3,7 @@ webhooks, so the ingress never calls them; this activity does."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from decimal import Decimal
 
@@ -11,7 +12,7 @@ from temporalio import activity
 
 from activities.platforms import PlatformClients, on_platform
 from domain.events import Platform
-from domain.notifications import CartSnapshot, OrderSnapshot, ProductInfo
+from domain.notifications import CartSnapshot, OrderSnapshot, ProductInfo, Recipient
 
 
 class OrderRef(BaseModel):
@@ -38,6 +39,12 @@ class StockRef(BaseModel):
     sku: str
 
 
+class CustomerRead(BaseModel):
+    platform: Platform
+    store: str
+    customer_id: str
+
+
 class PurchasesRef(BaseModel):
     platform: Platform
     store: str
@@ -46,15 +53,24 @@ class PurchasesRef(BaseModel):
     since: datetime
 
 
+OrderTeller = Callable[[OrderSnapshot], Awaitable[None]]
+
+
 class HydrationActivities:
-    def __init__(self, platforms: PlatformClients) -> None:
+    def __init__(self, platforms: PlatformClients, tell: OrderTeller | None = None) -> None:
         self.platforms = platforms
+        self.tell = tell  # the order's buyer and VIP status to their journeys (activities/order_fanout.py)
 
     @activity.defn(name="hydrate_order")
     async def hydrate_order(self, ref: OrderRef) -> OrderSnapshot:
-        return await on_platform(
+        """The order as it is now. Reading it also tells its buyer's lifecycle (and the account team
+        of a VIP), whatever platform it came from: thin webhooks cannot."""
+        snapshot = await on_platform(
             self.platforms, ref.platform, lambda p: p.fetch_order_snapshot(ref.store, ref.order_id)
         )
+        if self.tell is not None:
+            await self.tell(snapshot)
+        return snapshot
 
     @activity.defn(name="hydrate_cart")
     async def hydrate_cart(self, ref: CartRef) -> CartSnapshot:
@@ -87,4 +103,12 @@ class HydrationActivities:
             self.platforms,
             ref.platform,
             lambda p: p.purchased_since(ref.store, ref.sku, ref.customer_ids, ref.since),
+        )
+
+    @activity.defn(name="hydrate_customer")
+    async def hydrate_customer(self, ref: CustomerRead) -> Recipient | None:
+        """Who a customer is, for an account event that names only an id (BigCommerce's customer
+        webhooks); None when the platform's events carry the customer or it has no such customer."""
+        return await on_platform(
+            self.platforms, ref.platform, lambda p: p.fetch_customer(ref.store, ref.customer_id)
         )

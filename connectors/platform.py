@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from domain.events import Platform
-from domain.notifications import CartSnapshot, OrderSnapshot, ProductInfo
+from domain.notifications import CartSnapshot, OrderSnapshot, ProductInfo, Recipient
 
 
 class CommercePlatformClient(Protocol):
@@ -33,6 +33,11 @@ class CommercePlatformClient(Protocol):
 
     async def fetch_price(self, store: str, sku: str) -> Decimal | None:
         """What a shopper pays for the SKU now; None when the platform's API does not say."""
+        ...
+
+    async def fetch_customer(self, store: str, customer_id: str) -> Recipient | None:
+        """Who a customer is (name, email, phone, language), for account events that name only an
+        id; None when the platform's account events carry the customer themselves, or it has none."""
         ...
 
     async def purchased_since(

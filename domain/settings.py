@@ -122,6 +122,7 @@ class Settings(BaseSettings):
     confirmation_email_and_sms: bool = False  # the order confirmation by email and by SMS, both
     merchandising_email: str = "merchandising@example.com"  # low stock, unavailable products
     account_team_email: str = "accounts@example.com"  # high-value orders, VIP purchases, expedited shipping
+    vip_customer_groups: list[str] = ["VIP"]  # platform customer groups (names or ids) whose orders alert
     restock_batch_size: int = 100  # back-in-stock subscribers told per batch
     restock_send_rate: float = 20.0  # marketing sends per second per worker (activity rate limit)
     low_stock_threshold: int = 5

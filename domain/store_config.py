@@ -53,6 +53,7 @@ STORE_SETTINGS = frozenset(
         "service_team_email",
         "merchandising_email",
         "account_team_email",
+        "vip_customer_groups",
         "review_delay_days",
         "review_reminder_days",
         "high_value_threshold",

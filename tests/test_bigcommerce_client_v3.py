@@ -171,7 +171,7 @@ async def test_guest_cart_uses_the_cart_email() -> None:
         "cart-email@example.com",
         None,
         None,
-        "en",
+        None,  # the store's default locale applies
     )
     assert [r.url.path for r in seen] == [CART_PATH]  # no customer read for a guest
 

@@ -22,6 +22,7 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from activities.callbacks import CallbackActivities, CaseWrite
     from activities.conversations import ConversationActivities, ConversationOpen
+    from activities.hydration import CustomerRead, HydrationActivities
     from domain.account_policy import AccountPolicy
     from domain.conversations import reference_code
     from domain.events import AccountPayload, CommerceEvent, EventType, Platform
@@ -51,6 +52,9 @@ STEPS: dict[EventType, str] = {
     EventType.REFUND_COMPLETED: "refund_completed",
 }
 DELIVERED = frozenset({MessageStatus.SENT, MessageStatus.DELIVERED})
+# Patch: an event that names only the customer's id (BigCommerce's `{id}` webhooks) reads the
+# customer from the platform, so the message reaches customers who never saved preferences with us.
+CUSTOMER_READ_PATCH = "account-customer-read"
 
 
 class AccountMessageInput(BaseModel):
@@ -99,6 +103,7 @@ class AccountMessage:
         self._ack_due: datetime | None = None
         self._replies: list[InboundMessage] = []
         self._ack: Acknowledgment | None = None
+        self._customer: Recipient | None = None  # what the platform said when the event did not
 
     # --- signals and queries -------------------------------------------------------------------
 
@@ -155,6 +160,7 @@ class AccountMessage:
             return await self._finish()
         self._step = step
         await self._wait_for_expiry_notice(event.account)
+        await self._read_customer(event)
         talks = await self._open_conversation(step)
         results = await self._send(step, event)
         if any(r.status in DELIVERED for r in results):
@@ -185,6 +191,25 @@ class AccountMessage:
         self._set_state("scheduled")
         self._describe()
         await workflow.sleep(wait)
+
+    async def _read_customer(self, event: CommerceEvent) -> None:
+        ref = event.customer
+        if ref.email or ref.phone or not workflow.patched(CUSTOMER_READ_PATCH):
+            return
+        try:
+            self._customer = await call(
+                HydrationActivities.hydrate_customer,
+                CustomerRead(
+                    platform=self._inp.platform, store=self._inp.store, customer_id=self._inp.customer_id
+                ),
+            )
+        except ActivityError as err:
+            self._timeline.note("note", f"could not read the customer: {err.cause or err}")
+            return
+        if self._customer is None:
+            self._timeline.note(
+                "note", f"{self._inp.platform} has no details of customer {self._inp.customer_id}"
+            )
 
     async def _open_conversation(self, step: str) -> bool:
         """So that an SMS or email reply without a reference finds this journey (a push action
@@ -284,12 +309,13 @@ class AccountMessage:
         """Who the event names; the delivery activity adds what their preferences say."""
         event = self._event
         ref = event.customer if event else None
+        read = self._customer or Recipient()
         return Recipient(
             customer_id=self._inp.customer_id,
-            name=ref.name if ref else None,
-            email=ref.email if ref else None,
-            phone=ref.phone if ref else None,
-            locale=ref.locale if ref else None,
+            name=(ref.name if ref else None) or read.name,
+            email=(ref.email if ref else None) or read.email,
+            phone=(ref.phone if ref else None) or read.phone,
+            locale=(ref.locale if ref else None) or read.locale,
         )
 
     def _set_state(self, state: str) -> None:

@@ -23,6 +23,7 @@ from urllib.parse import quote, urlencode
 
 import httpx
 
+from connectors.bigcommerce.customers import customer_groups, fetch_customer
 from connectors.bigcommerce.shapes import (
     PROVIDER,
     BcCart,
@@ -48,6 +49,7 @@ from domain.notifications import (
     CartSnapshot,
     OrderSnapshot,
     ProductInfo,
+    Recipient,
 )
 
 PAGE_SIZE = 250  # V2 sub-resources default to 50 per page; 250 is the maximum
@@ -85,8 +87,10 @@ class BigCommerceClient:
         shipments = asyncio.ensure_future(self.get_order_shipments(store_hash, order_id))
         addresses = asyncio.ensure_future(self.get_order_shipping_addresses(store_hash, order_id))
         await _together((order, products, shipments, addresses))
+        buyer = _parse(BcOrderSummary, order.result(), "order").customer_id
+        groups = await customer_groups(self, store_hash, str(buyer)) if buyer > 0 else []
         return order_snapshot(
-            store_hash, order.result(), products.result(), shipments.result(), addresses.result()
+            store_hash, order.result(), products.result(), shipments.result(), addresses.result(), groups
         )
 
     async def get_order(self, store_hash: str, order_id: str) -> dict[str, Any]:
@@ -112,6 +116,14 @@ class BigCommerceClient:
         if not isinstance(data, list):
             raise invalid("customers response has no data list")
         return data[0] if data and isinstance(data[0], dict) else None
+
+    async def get_customer_group(self, store_hash: str, group_id: str) -> dict[str, Any] | None:
+        body = await self._request("GET", store_hash, f"/v2/customer_groups/{_segment(group_id)}")
+        return body if isinstance(body, dict) else None
+
+    async def fetch_customer(self, store_hash: str, customer_id: str) -> Recipient | None:
+        """Who a customer webhook (`{id}` only) is about: the V3 customer's name and addresses."""
+        return await fetch_customer(self, store_hash, customer_id)
 
     async def fetch_cart_snapshot(self, store_hash: str, cart_id: str) -> CartSnapshot:
         """The V3 cart with its lines, checkout link and shopper, mapped onto a `CartSnapshot`.

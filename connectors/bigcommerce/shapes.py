@@ -58,6 +58,7 @@ class BcOrder(Wire):
     total_inc_tax: Decimal
     currency_code: str
     billing_address: BcBillingAddress = Field(default_factory=BcBillingAddress)
+    customer_locale: Text = None  # the storefront language the order was placed in, e.g. "fr"
 
 
 class BcProduct(Wire):
@@ -79,14 +80,25 @@ class BcShipment(Wire):
 
 
 class BcShippingAddress(Wire):
+    id: int | str | None = None
     city: Text = None
+    shipping_method: Text = None  # what the shopper chose at checkout, e.g. "Express (next day)"
+
+
+class BcCustomerGroup(Wire):
+    """`GET /v2/customer_groups/{id}`: the group's name is what merchants configure (e.g. "VIP")."""
+
+    id: int | str
+    name: str = ""
 
 
 class BcCustomer(Wire):
+    id: int | str | None = None
     first_name: Text = None
     last_name: Text = None
     email: Text = None
     phone: Text = None
+    customer_group_id: int | None = None  # 0: no group
 
 
 class BcCartItem(Wire):
@@ -200,10 +212,10 @@ def cart_snapshot(
             name=full_name(account.first_name, account.last_name) if account is not None else None,
             email=(account.email if account is not None else None) or cart.email,
             phone=account.phone if account is not None else None,
-            locale=cart.locale or "en",
+            locale=cart.locale,  # None: the store's default locale applies
         )
     else:
-        recipient = Recipient(customer_id=None, email=cart.email, locale=cart.locale or "en")
+        recipient = Recipient(customer_id=None, email=cart.email, locale=cart.locale)
     items = cart.line_items
     lines = [
         CartLine(
@@ -266,6 +278,7 @@ def order_snapshot(
     products_raw: list[dict[str, Any]],
     shipments_raw: list[dict[str, Any]],
     addresses_raw: list[dict[str, Any]],
+    customer_groups: list[str] | None = None,
 ) -> OrderSnapshot:
     order = parse_answer(BcOrder, order_raw, "order", PROVIDER)
     products = [parse_answer(BcProduct, p, "order product", PROVIDER) for p in products_raw]
@@ -288,7 +301,7 @@ def order_snapshot(
             name=full_name(billing.first_name, billing.last_name),
             email=billing.email,
             phone=billing.phone,
-            locale="en",
+            locale=order.customer_locale,  # None: the store's default locale applies
             country=billing.country_iso2,
         ),
         total=order.total_inc_tax,
@@ -314,9 +327,21 @@ def order_snapshot(
                 shipping_method=item.shipping_method,
             )
             for item in shipments
-        ],
+        ]
+        or planned_shipments(addresses),
         shipping_city=next((address.city for address in addresses if address.city), None),
+        customer_groups=customer_groups or [],
     )
+
+
+def planned_shipments(addresses: list[BcShippingAddress]) -> list[Shipment]:
+    """Before anything ships, each shipping address's chosen method stands for its shipment: the
+    order journey judges expedited shipping on its first read, when there are no shipments yet."""
+    return [
+        Shipment(shipment_id=f"address-{address.id}", shipping_method=address.shipping_method)
+        for address in addresses
+        if address.shipping_method and address.id is not None
+    ]
 
 
 def rfc2822(value: str | None) -> datetime | None:

@@ -294,6 +294,24 @@ async def seed_customer(
     return customer
 
 
+@router.get("/stores/{store_hash}/v2/customer_groups/{group_id}", dependencies=[StoreAuth])
+async def get_customer_group(store_hash: str, group_id: str, state: State) -> dict[str, Any]:
+    group = state.customer_groups.get((store_hash, group_id))
+    if group is None:
+        raise bigcommerce_error(404, NOT_FOUND)
+    return copy.deepcopy(group)
+
+
+@router.put("/sandbox/bigcommerce/{store_hash}/customer_groups/{group_id}", tags=["sandbox"])
+async def seed_customer_group(
+    store_hash: str, group_id: str, state: State, group: Annotated[dict[str, Any], Body()]
+) -> dict[str, Any]:
+    """Seed a customer group (`{"name": "VIP"}`); customers join it by `customer_group_id`."""
+    group.setdefault("id", record_id(group_id))
+    state.customer_groups[(store_hash, group_id)] = group
+    return group
+
+
 @router.get("/sandbox/bigcommerce/writes", tags=["sandbox"])
 async def list_writes(state: State) -> list[dict[str, Any]]:
     """Every write the connector made through the REST API, oldest first."""

@@ -118,6 +118,7 @@ class SandboxState:
         self.rng = random.Random()
         self.orders: dict[tuple[str, str], SeededOrder] = {}
         self.customers: dict[tuple[str, str], dict[str, Any]] = {}
+        self.customer_groups: dict[tuple[str, str], dict[str, Any]] = {}  # BigCommerce V2 groups
         self.writes: list[dict[str, Any]] = []
         self.service_desk: list[dict[str, Any]] = []  # what the service-desk stand-in received
         self.service_desk_secret: str | None = None  # set: its signature is checked

@@ -49,7 +49,7 @@ from connectors.sap_commerce.order_documents import SapCart, SapOrder
 from connectors.sap_commerce.return_documents import SapReturnRequest
 from connectors.wire import aware
 from domain.events import Platform
-from domain.notifications import CartSnapshot, OrderSnapshot, ProductInfo
+from domain.notifications import CartSnapshot, OrderSnapshot, ProductInfo, Recipient
 
 ORDER_EXPAND = ",".join(
     (
@@ -102,6 +102,9 @@ class SapCommerceClient(SapApiSession):
     async def fetch_order_snapshot(self, store: str, order_id: str) -> OrderSnapshot:
         order = await self.get_order(store, order_id)
         return _mapped(lambda: order_snapshot(store, order), f"order {order_id}")
+
+    async def fetch_customer(self, store: str, customer_id: str) -> Recipient | None:
+        return None  # the `Customer` integration object's webhook carries the customer (webhooks.py)
 
     async def get_order(self, store: str, order_id: str) -> SapOrder:
         """The order of this base site, with everything a message needs expanded."""

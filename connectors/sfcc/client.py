@@ -64,7 +64,7 @@ from connectors.sfcc.documents import (
 from connectors.sfcc.status_map import DEFAULT_PICKUP_METHODS, PickupMethods
 from connectors.wire import aware
 from domain.events import Platform
-from domain.notifications import CartSnapshot, OrderSnapshot, ProductInfo
+from domain.notifications import CartSnapshot, OrderSnapshot, ProductInfo, Recipient
 
 SEARCH_PAGE = 200  # OCAPI's maximum `count` for searches
 MAX_SEARCH_PAGES = 50
@@ -127,6 +127,9 @@ class SfccClient:
         config = self._site(store)
         order = _parse(OrderDocument, await self.get_order(store, order_id), "order")
         return order_snapshot(store, order, pickup_methods=config.pickup_methods)
+
+    async def fetch_customer(self, store: str, customer_id: str) -> Recipient | None:
+        return None  # the cartridge's account events carry the customer profile (account_events.py)
 
     async def get_order(self, store: str, order_no: str) -> dict[str, Any]:
         return _object(await self._shop("GET", store, f"/orders/{_seg(order_no)}"), "order")
