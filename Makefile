@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: test demo dev lint test-slow bench record-histories clean
+.PHONY: test demo dev lint test-slow bench record-histories clean lock
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ dev: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/ingress_throughput.py
 	$(BIN)/python bench/restock_rate.py
+
+# The image installs exactly these versions (hashes checked): regenerate after changing dependencies.
+lock: $(STAMP)
+	PIP_FIND_LINKS= $(BIN)/pip-compile -q --extra postgres --generate-hashes --strip-extras --allow-unsafe \
+	  --no-emit-index-url --no-emit-find-links --output-file deploy/requirements.lock pyproject.toml
 
 record-histories: $(STAMP)
 	$(BIN)/pytest tests/record_corpus.py -p no:cacheprovider -q

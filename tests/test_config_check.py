@@ -192,3 +192,15 @@ def test_production_processes_refuse_to_start_on_the_defaults(tmp_path: Path, co
     assert done.returncode != 0
     assert f"{command}: refusing to start with TIDINGS_ENV=production" in done.stderr
     assert "TIDINGS_OPENTEXT_CALLBACK_SECRET: is not set" in done.stderr
+
+
+def test_empty_values_passed_along_by_compose_count_as_unset(
+    monkeypatch: pytest.MonkeyPatch, production: dict[str, str]
+) -> None:
+    """compose passes `${TIDINGS_SFCC_API_URL:-}` as an empty string to a merchant without SFCC."""
+    assert (
+        named(monkeypatch, TIDINGS_SFCC_API_URL="", TIDINGS_SFCC_WEBHOOK_SECRET="", TIDINGS_SAP_API_URL="")
+        == set()
+    )
+    found = named(monkeypatch, TIDINGS_SFCC_WEBHOOK_SECRET="sfcc-secret", TIDINGS_SFCC_CLIENT_SECRET="c")
+    assert "TIDINGS_SFCC_API_URL" in found  # SFCC in use: its empty URL is not set
