@@ -16,7 +16,10 @@ from domain.store_config import StoreConfig, StoreDirectory
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="TIDINGS_", env_file=".env", extra="ignore")
+    # An empty variable is unset (compose passes empty defaults along): check-config judges the default.
+    model_config = SettingsConfigDict(
+        env_prefix="TIDINGS_", env_file=".env", extra="ignore", env_ignore_empty=True
+    )
 
     # production: `tidings check-config` (run at every process start) refuses unsafe or missing settings
     env: Literal["development", "production"] = "development"
