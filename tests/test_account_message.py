@@ -5,7 +5,10 @@ payment-method notice waits for its moment before the expiry date, and the custo
 service desk and ends the journey; without one it ends after the policy's wait.
 
 The journey runs on its own worker and task queue here (started like the ingress does, with
-signal-with-start); replies travel the real way: sandbox → ingress → routing → signal."""
+signal-with-start) with the events SFCC's cartridge sends, which carry the customer's profile;
+replies travel the real way: sandbox → ingress → routing → signal. BigCommerce's account webhooks
+name only the customer id: the last tests post them, signed, into the ingress, and the journey reads
+the customer from BigCommerce's V3 API."""
 
 from __future__ import annotations
 
@@ -21,14 +24,15 @@ import pytest
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from connectors.bigcommerce.simulate import customer_webhook
 from domain.account_policy import AccountPolicy
 from domain.events import AccountPayload, CommerceEvent, CustomerRef, EventType, Platform
 from domain.notifications import Channel
 from domain.preferences import Preferences, QuietHours
 from domain.settings import Settings
 from store.stores import Stores
-from tests.conftest import Served
-from tests.shop import eventually
+from tests.conftest import API_TOKEN, WEBHOOK_SECRET, Served
+from tests.shop import Shop, eventually
 from worker import activity_set
 from workflows.account_message import AccountMessage, AccountMessageInput, AccountStatus
 
@@ -66,11 +70,17 @@ def new_phone() -> str:
     return f"+1415555{uuid.uuid4().int % 10000:04d}"
 
 
-def account_event(store: str, kind: EventType, customer: CustomerRef, **account: Any) -> CommerceEvent:
+def account_event(
+    store: str,
+    kind: EventType,
+    customer: CustomerRef,
+    platform: Platform = Platform.SFCC,  # the cartridge emits every account event, with the profile
+    **account: Any,
+) -> CommerceEvent:
     assert customer.customer_id is not None
     return CommerceEvent(
         event_id=f"evt-{uuid.uuid4().hex[:12]}",
-        platform=Platform.BIGCOMMERCE,
+        platform=platform,
         store=store,
         type=kind,
         occurred_at=datetime.now(UTC),
@@ -98,6 +108,14 @@ async def post(client: Client, queue: str, account_policy: AccountPolicy, event:
         start_signal_args=[event],
     )
     return workflow_id
+
+
+async def bigcommerce_customer(sandbox: Served, store: str, customer_id: str, **fields: Any) -> CustomerRef:
+    """Seed the V3 customer and return what BigCommerce's customer webhooks say of them: the id."""
+    async with httpx.AsyncClient(timeout=10) as http:
+        url = f"{sandbox.url}/sandbox/bigcommerce/{store}/customers/{customer_id}"
+        (await http.put(url, json=fields)).raise_for_status()
+    return CustomerRef(customer_id=customer_id)
 
 
 async def outbox(sandbox: Served, prefix: str) -> list[dict[str, Any]]:
@@ -130,9 +148,7 @@ async def test_every_account_message_goes_out_at_once_even_in_quiet_hours(
     around_now = QuietHours(
         start=time((now.hour - 1) % 24), end=time((now.hour + 2) % 24)
     )  # her quiet hours, right now: marketing would wait; these must not
-    await stores.preferences.put(
-        "bigcommerce", store, "77", Preferences(time_zone="UTC", quiet_hours=around_now)
-    )
+    await stores.preferences.put("sfcc", store, "77", Preferences(time_zone="UTC", quiet_hours=around_now))
     link = "https://shop.example/account/confirm?token=Zk9x2"
     events = {
         "registered": account_event(store, EventType.ACCOUNT_REGISTERED, ada),
@@ -228,8 +244,13 @@ async def test_an_sms_reply_acknowledges_and_reaches_the_service_desk(
     client: Client, settings: Settings, sandbox: Served, ingress: Served, account_queue: str, store: str
 ) -> None:
     phone = new_phone()
-    lin = CustomerRef(customer_id="79", email="lin@example.com", phone=phone, name="Lin")
-    event = account_event(store, EventType.SECURITY_CHANGED, lin, detail="password changed")
+    lin = await bigcommerce_customer(
+        sandbox, store, "79", email="lin@example.com", phone=phone, first_name="Lin"
+    )
+    # BigCommerce's `store/customer/payment/instrument/default/updated`, as its connector parses it
+    event = account_event(
+        store, EventType.SECURITY_CHANGED, lin, Platform.BIGCOMMERCE, detail="default payment method changed"
+    )
     workflow_id = await post(client, account_queue, policy(settings, ack_wait=timedelta(minutes=5)), event)
     await eventually(lambda: _count(sandbox, workflow_id, 2), timeout=20, what="email and SMS")
 
@@ -260,17 +281,19 @@ async def test_a_push_action_naming_the_message_acknowledges_it(
 ) -> None:
     token = f"fcm-{uuid.uuid4().hex}"
     await stores.preferences.put("bigcommerce", store, "80", Preferences(push_token=token))
-    kim = CustomerRef(customer_id="80", email="kim@example.com", name="Kim")
+    kim = await bigcommerce_customer(sandbox, store, "80", email="kim@example.com", first_name="Kim")
     push_first = policy(settings, ack_wait=timedelta(minutes=5)).model_copy(
-        update={"channels": {"refund_completed": [Channel.PUSH, Channel.EMAIL]}}
+        update={"channels": {"address_changed": [Channel.PUSH, Channel.EMAIL]}}
     )
+    # BigCommerce's `store/customer/address/created`, as its connector parses it
     event = account_event(
-        store, EventType.REFUND_COMPLETED, kim, amount=Decimal("19.99"), currency="USD", detail="order 1042"
+        store, EventType.ADDRESS_CHANGED, kim, Platform.BIGCOMMERCE, detail="address 12 created"
     )
     workflow_id = await post(client, account_queue, push_first, event)
     await eventually(lambda: _any(sandbox, workflow_id), timeout=20, what="the push")
     [push] = await outbox(sandbox, workflow_id)
-    assert push["channel"] == "push" and push["to"] == token and "$19.99" in push["text"]
+    assert push["channel"] == "push" and push["to"] == token
+    assert push["text"] == "A saved address in your account was changed."
 
     tapped = await reply(
         sandbox, **{"from": token, "channel": "push", "action": "GOT_IT", "reference": push["reference"]}
@@ -281,7 +304,7 @@ async def test_a_push_action_naming_the_message_acknowledges_it(
     assert result.state == "acknowledged" and result.acknowledgment is not None
     assert (result.acknowledgment.channel, result.acknowledgment.text) == (Channel.PUSH, "GOT_IT")
     [write] = await service_desk(sandbox, f"account-{event.event_id}")
-    assert (write["meaning"], write["channel"], write["text"]) == ("refund_completed", "push", "GOT_IT")
+    assert (write["meaning"], write["channel"], write["text"]) == ("address_changed", "push", "GOT_IT")
 
 
 async def test_without_an_acknowledgment_the_journey_ends_after_the_policy_wait(
@@ -305,3 +328,44 @@ async def test_without_an_acknowledgment_the_journey_ends_after_the_policy_wait(
 
 async def _count(sandbox: Served, workflow_id: str, n: int) -> bool:
     return len(await outbox(sandbox, workflow_id)) >= n
+
+
+async def test_bigcommerce_account_webhooks_reach_a_customer_who_never_saved_preferences(
+    client: Client, http: httpx.AsyncClient, sandbox: Served, ingress: Served
+) -> None:
+    """BigCommerce sends `{id}` for a new account and for a new default card: the journey reads the
+    V3 customer for the address, so the welcome and the security notice need no saved preferences."""
+    shop = Shop(http, sandbox.url, ingress.url, WEBHOOK_SECRET, API_TOKEN)
+    phone = new_phone()
+    customer = {"email": "noor@example.com", "first_name": "Noor", "last_name": "Haddad", "phone": phone}
+    seeded = await http.put(f"{sandbox.url}/sandbox/bigcommerce/{shop.store}/customers/64", json=customer)
+    seeded.raise_for_status()
+    created = await shop.post(customer_webhook(shop.store, "store/customer/created", 64))
+    card = await shop.post(
+        customer_webhook(shop.store, "store/customer/payment/instrument/default/updated", 64)
+    )
+    assert (created.status_code, card.status_code) == (202, 202), created.text + card.text
+    prefix = f"account:bigcommerce:{shop.store}:64:"
+
+    async def arrived() -> bool:
+        return len(await outbox(sandbox, prefix.rstrip(":"))) >= 3  # welcome + security by email and SMS
+
+    await eventually(arrived, timeout=60, what="the welcome and the security notice")
+    messages = await outbox(sandbox, prefix.rstrip(":"))
+    welcome = [m for m in messages if m.get("subject") == "Welcome! Your account is ready"]
+    assert [m["to"] for m in welcome] == ["noor@example.com"] and "Hi Noor Haddad" in welcome[0]["body"]
+    security = {m["channel"]: m["to"] for m in messages if m not in welcome}
+    assert security == {"email": "noor@example.com", "sms": phone}
+
+
+async def test_a_bigcommerce_account_event_for_an_unknown_customer_sends_nothing(
+    client: Client, http: httpx.AsyncClient, sandbox: Served, ingress: Served
+) -> None:
+    shop = Shop(http, sandbox.url, ingress.url, WEBHOOK_SECRET, API_TOKEN)
+    posted = await shop.post(customer_webhook(shop.store, "store/customer/created", 65))
+    assert posted.status_code == 202, posted.text
+    [journey_id] = posted.json()["workflow_ids"]
+    result = await client.get_workflow_handle(journey_id, result_type=AccountStatus).result()
+    assert result.state == "not_sent"
+    assert any("has no details of customer 65" in e.summary for e in result.timeline)
+    assert await outbox(sandbox, journey_id) == []
