@@ -46,3 +46,22 @@ async def chromium_page(width: int = 1100, height: int = 900) -> AsyncIterator[t
             yield await browser.new_page(viewport={"width": width, "height": height}), playwright_api.expect
         finally:
             await browser.close()
+
+
+async def sign_in_to_codec_server(page: Any, codec_url: str, token: str, ui_url: str) -> None:
+    """What an operator does once per browser: sign in on the codec server's page (an HttpOnly cookie
+    for its host), then tick "Include cross-origin credentials" in the Web UI's Codec Server settings
+    (the UI keeps that choice in its local storage, as set here), so the UI's fetches carry the cookie."""
+    await page.goto(f"{codec_url}/login")
+    await page.get_by_label("Codec token").fill(token)
+    await page.get_by_role("button", name="Sign in").click()
+    await page.wait_for_url("**/login/done")
+    await page.goto(ui_url)
+    await page.evaluate(
+        """endpoint => {
+            localStorage.setItem("endpoint", JSON.stringify(endpoint));
+            localStorage.setItem("includeCredentials", "true");
+            localStorage.setItem("overrideRemoteCodecConfiguration", "true");
+        }""",
+        codec_url,
+    )

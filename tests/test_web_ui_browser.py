@@ -26,10 +26,10 @@ from connectors.bigcommerce.simulate import message_webhook
 from domain.events import OrderStage, cart_workflow_id, case_workflow_id, pickup_workflow_id
 from domain.settings import Settings
 from starter.ingress import create_app as create_ingress
-from tests.browser import ARTIFACTS, chromium_page, chromium_path
-from tests.conftest import API_TOKEN, WEBHOOK_SECRET, Served, free_port, start_dev_server
+from tests.browser import ARTIFACTS, chromium_page, chromium_path, sign_in_to_codec_server
+from tests.conftest import API_TOKEN, WEBHOOK_SECRET, Served, free_port
 from tests.shop import Shop, eventually
-from worker import running_worker
+from tests.web_ui_stack import CODEC_TOKEN, WebUiStack, web_ui_stack
 from workflows.order_lifecycle import OrderLifecycle
 
 SCREENSHOT = ARTIFACTS / "web-ui-order.png"
@@ -314,44 +314,18 @@ async def test_the_readme_shows_these_filters_and_the_server_accepts_each(client
 # --- the Web UI in a browser ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class WebUi:
-    url: str  # the Web UI's root
-    client: Client
-    ingress: str
-
-
 @pytest.fixture(scope="module")
-async def web_ui(settings: Settings, sandbox: Served) -> AsyncIterator[WebUi]:
+async def web_ui(settings: Settings, sandbox: Served) -> AsyncIterator[WebUiStack]:
+    """As `tidings dev` serves it: payloads encrypted, decoded by the codec server for a signed-in user."""
     pytest.importorskip("playwright.async_api", reason="the playwright package is not installed")
     if chromium_path() is None:  # before starting a second dev server for nothing
         pytest.skip("Debian's chromium is not installed: apt-get install chromium (CI's .ci/run installs it)")
-    ui_port = free_port()
-    env = await start_dev_server(ui=True, ui_port=ui_port)
-    async with env:
-        client = env.client
-        # Real time: nothing in the order's journey falls due while the operator looks at it.
-        ui_settings = settings.model_copy(
-            update={
-                "task_queue": f"tidings-web-ui-{uuid.uuid4().hex[:6]}",
-                "time_scale": 1.0,
-                "ingress_port": free_port(),
-                "temporal_address": client.service_client.config.target_host,
-            }
-        )
-
-        async def same_client() -> Client:
-            return client
-
-        async with (
-            running_worker(client, ui_settings),
-            Served(create_ingress(ui_settings, same_client), ui_settings.ingress_port) as ingress,
-        ):
-            yield WebUi(url=f"http://127.0.0.1:{ui_port}", client=client, ingress=ingress.url)
+    async with web_ui_stack(settings, "tidings-web-ui") as stack:
+        yield stack
 
 
 async def test_an_operator_filters_by_order_id_opens_the_order_and_reads_its_stage(
-    web_ui: WebUi, http: httpx.AsyncClient, sandbox: Served
+    web_ui: WebUiStack, http: httpx.AsyncClient, sandbox: Served
 ) -> None:
     shop = Shop(http, sandbox.url, web_ui.ingress, WEBHOOK_SECRET)
     held, neighbour = 4711, 4712
@@ -368,9 +342,12 @@ async def test_an_operator_filters_by_order_id_opens_the_order_and_reads_its_sta
     summary = f"Order {held} (bigcommerce/{shop.store}) · fraud_review · 189.00 USD"
 
     async with chromium_page(1400, 900) as (page, expect):
+        # The operator signed in to the codec server: details and query answers are decoded for them.
+        await sign_in_to_codec_server(page, web_ui.codec_url, CODEC_TOKEN, web_ui.url)
         await page.goto(f"{web_ui.url}/namespaces/default/workflows")
         rows = page.locator("table tbody tr")
-        await expect(rows).to_have_count(2)  # both orders, before filtering
+        # Both orders before filtering (their customer's own journey is listed beside them).
+        await expect(rows.filter(has_text="OrderLifecycle")).to_have_count(2)
 
         # The query box (behind the "</>" toggle beside "Add Filter"), typed as an operator would.
         await page.get_by_test_id("toggle-manual-query").click()
