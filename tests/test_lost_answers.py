@@ -15,6 +15,7 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.delivery import DeliveryActivities
 from activities.rendering import Renderer
+from connectors.errors import ProviderError
 from connectors.opentext.auth import TokenProvider
 from connectors.opentext.client import OUTCOME_SETTLE_SECONDS, OpenTextClient
 from connectors.sandbox.app import create_app
@@ -194,3 +195,20 @@ async def test_a_send_that_never_connected_retries_without_waiting(tmp_path: Pat
         finally:
             await stores.close()
     assert caught.value.type == "OpenTextUnreachable" and caught.value.next_retry_delay is None
+
+
+async def test_the_sandbox_can_bound_the_faults_one_message_meets(sandbox: Served) -> None:
+    await set_faults(sandbox, error_rate=1.0, status_codes=[503], max_faults_per_submit=2)
+    async with httpx.AsyncClient() as http:
+        opentext = OpenTextClient(
+            http, f"{sandbox.url}/mra/v1", TokenProvider(http, username="u", password="p")
+        )
+        for _ in range(2):
+            with pytest.raises(ProviderError) as caught:
+                await opentext.send_sms(to="+14155550101", text="hi", key="k-bounded")
+            assert caught.value.status == 503
+        job = await opentext.send_sms(to="+14155550101", text="hi", key="k-bounded")
+        with pytest.raises(ProviderError):  # another message meets its own faults
+            await opentext.send_sms(to="+14155550101", text="hi", key="k-other")
+    [sms] = await outbox(sandbox)
+    assert sms["job_id"] == job and sms["reference"] == "k-bounded"

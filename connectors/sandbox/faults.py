@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections import Counter
 from typing import Annotated
 
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 from starlette.types import Receive, Scope, Send
 
 
@@ -27,9 +28,22 @@ class FaultConfig(BaseModel):
     # Share of sends accepted (stored, job id taken) whose answer is then cut off: the connection
     # closes before the body with the job id is written, as when a proxy drops it after the accept.
     drop_rate: float = Field(default=0.0, ge=0.0, le=1.0)
+    # At most this many faults (errors, hangs, dropped answers) for one X-MRA-SubmitId, after which
+    # its sends go through: bounds how long retries can take in a test. None: no limit.
+    max_faults_per_submit: int | None = Field(default=None, ge=0)
     seed: int | None = None  # seeds the dice, so a test sees the same failures every run
     # Addresses that are accepted but never delivered: stored as "failed", status shows "Error".
     undeliverable: list[str] = Field(default_factory=list)
+    _injected: Counter[str] = PrivateAttr(default_factory=Counter)  # faults so far per submit id
+
+    def spent(self, submit_id: str | None) -> bool:
+        """Whether this submit id has had its share of faults."""
+        limit = self.max_faults_per_submit
+        return limit is not None and submit_id is not None and self._injected[submit_id] >= limit
+
+    def injected(self, submit_id: str | None) -> None:
+        if submit_id is not None:
+            self._injected[submit_id] += 1
 
 
 def _seconds(value: float) -> str:
@@ -37,17 +51,23 @@ def _seconds(value: float) -> str:
     return str(int(value)) if value == int(value) else f"{value:g}"
 
 
-async def injected_fault(faults: FaultConfig, rng: random.Random) -> JSONResponse | None:
+async def injected_fault(
+    faults: FaultConfig, rng: random.Random, submit_id: str | None = None
+) -> JSONResponse | None:
     """The error response to answer instead of accepting the send, or None to accept it.
     The caller must not store the message when a response comes back: a failed send was not sent."""
     if faults.latency_ms:
         await asyncio.sleep(faults.latency_ms / 1000)
+    if faults.spent(submit_id):
+        return None
     if faults.timeout_rate and rng.random() < faults.timeout_rate:
+        faults.injected(submit_id)
         await asyncio.sleep(faults.hang_seconds)
         return JSONResponse(
             {"error": {"status": 504, "message": "sandbox fault: upstream timed out"}}, status_code=504
         )
     if faults.error_rate and faults.status_codes and rng.random() < faults.error_rate:
+        faults.injected(submit_id)
         status = rng.choice(faults.status_codes)
         headers = {"Retry-After": _seconds(faults.retry_after)} if status == 429 else None
         return JSONResponse(
@@ -58,10 +78,13 @@ async def injected_fault(faults: FaultConfig, rng: random.Random) -> JSONRespons
     return None
 
 
-def drops_answer(faults: FaultConfig, rng: random.Random) -> bool:
+def drops_answer(faults: FaultConfig, rng: random.Random, submit_id: str | None = None) -> bool:
     """Whether this accepted send loses its answer (rolled only when the mode is on, so setting it
     leaves the dice of the other faults as they were)."""
-    return bool(faults.drop_rate) and rng.random() < faults.drop_rate
+    if not faults.drop_rate or faults.spent(submit_id) or rng.random() >= faults.drop_rate:
+        return False
+    faults.injected(submit_id)
+    return True
 
 
 class DroppedAnswer(Response):

@@ -80,7 +80,8 @@ async def issue_token(tenant: str, request: Request, state: State) -> JSONRespon
 
 
 async def _submit(request: Request, state: SandboxState, build: RecordBuilder) -> Response:
-    fault = await injected_fault(state.faults, state.rng)
+    submit_id = request.headers.get("X-MRA-SubmitId")
+    fault = await injected_fault(state.faults, state.rng, submit_id)
     if fault is not None:
         return fault  # nothing stored: a send that failed was not sent
     try:
@@ -95,7 +96,7 @@ async def _submit(request: Request, state: SandboxState, build: RecordBuilder) -
             payload,
             job_id=job_id,
             received_at=received_at,
-            submit_id=request.headers.get("X-MRA-SubmitId"),
+            submit_id=submit_id,
         )
     except ValueError as exc:
         raise opentext_error(400, str(exc)) from exc
@@ -105,7 +106,7 @@ async def _submit(request: Request, state: SandboxState, build: RecordBuilder) -
     state.take_job_id()
     state.messages.extend(records)
     schedule_status_callback(state, job_id, records)  # in the background, after status_delay
-    if drops_answer(state.faults, state.rng):
+    if drops_answer(state.faults, state.rng, submit_id):
         return DroppedAnswer()  # accepted and stored, but the caller never hears the job id
     return JSONResponse({"job_id": job_id})
 
