@@ -23,13 +23,14 @@ import time
 from collections.abc import Awaitable, Callable
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from connectors.bigcommerce.simulate import order_webhook, signed_headers
 from connectors.bigcommerce.webhooks import parse_webhook
 from domain.settings import Settings
+from starter.codec import KeyRing
 from starter.devstack import temporal_binary, wait_for_port
+from starter.encryption import converter_for
 from starter.journeys import deliver_event
 from workflows.search_attributes import ALL_KEYS
 
@@ -118,7 +119,8 @@ async def main(events: int, concurrency: int, rounds: int) -> None:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=temporal_binary(),
         search_attributes=ALL_KEYS,
-        data_converter=pydantic_data_converter,
+        # encrypted, as production runs (a throwaway key)
+        data_converter=converter_for(KeyRing({"bench": KeyRing.new_key()}, "bench")),
         dev_server_log_level="error",
     )
     async with env:

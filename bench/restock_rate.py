@@ -31,7 +31,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from domain.events import (
@@ -45,7 +44,9 @@ from domain.events import (
 from domain.notifications import Channel
 from domain.preferences import Preferences
 from domain.settings import Settings
+from starter.codec import KeyRing
 from starter.devstack import temporal_binary, wait_for_port
+from starter.encryption import converter_for
 from starter.journeys import deliver_event
 from starter.subscriptions_api import SubscriptionRequest, subscription_event
 from store.stores import Stores
@@ -129,7 +130,8 @@ async def main(subscribers: int, rate: float, batch: int, database_dir: Path) ->
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=temporal_binary(),
         search_attributes=ALL_KEYS,
-        data_converter=pydantic_data_converter,
+        # encrypted, as production runs (a throwaway key)
+        data_converter=converter_for(KeyRing({"bench": KeyRing.new_key()}, "bench")),
         dev_server_log_level="error",
     )
     async with env, sandbox(SANDBOX_PORT) as sandbox_url, httpx.AsyncClient(timeout=30) as http:

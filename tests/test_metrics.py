@@ -12,7 +12,6 @@ import uuid
 import httpx
 import pytest
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
 from connectors.bigcommerce.simulate import order_webhook, signed_headers
@@ -25,6 +24,7 @@ from starter.observability.metrics import (
     prometheus_runtime,
     serve_temporal_metrics,
 )
+from tests.codec_test_key import TEST_CONVERTER
 from tests.conftest import API_TOKEN, WEBHOOK_SECRET, Served, free_port
 from tests.shop import Shop, eventually
 from worker import WORKFLOWS, activity_set
@@ -63,7 +63,7 @@ async def test_the_worker_serves_temporal_and_tidings_metrics(
     measured = await Client.connect(
         client.service_client.config.target_host,
         namespace=client.namespace,
-        data_converter=pydantic_data_converter,
+        data_converter=TEST_CONVERTER,
         runtime=runtime,
     )
     queue = f"metrics-{uuid.uuid4().hex[:8]}"
