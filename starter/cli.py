@@ -99,9 +99,11 @@ def codec_server() -> None:
 
     from starter.codec import EncryptionCodec
     from starter.codec_server import CodecServerSettings, create_app
+    from starter.config_check import require_safe
     from starter.encryption import key_ring
 
     _logging()
+    require_safe(get_settings(), "codec-server")
     ring = key_ring(get_settings())
     if ring is None:
         raise typer.BadParameter("TIDINGS_ENCRYPTION is off: there is nothing to decode")
@@ -264,7 +266,7 @@ def migrate() -> None:
 
 @app.command("setup-namespace")
 def setup_namespace() -> None:
-    """Create the namespace if missing (TIDINGS_NAMESPACE_RETENTION_DAYS) and register the search attributes."""
+    """Create the namespace if missing (TIDINGS_NAMESPACE_RETENTION_DAYS); register the search attributes."""
     from datetime import timedelta
 
     from starter.namespace_setup import ensure_namespace, ensure_search_attributes
@@ -277,7 +279,8 @@ def setup_namespace() -> None:
         client = await connect_when_ready(settings)
         retention = timedelta(days=settings.namespace_retention_days)
         if await ensure_namespace(client, namespace, retention):
-            console.print(f"created namespace {namespace} (retention {settings.namespace_retention_days} days)")
+            days = settings.namespace_retention_days
+            console.print(f"created namespace {namespace} (retention {days} days)")
         added = await ensure_search_attributes(client, namespace)
         console.print(f"registered {added or 'nothing new'} in {namespace}")
 
