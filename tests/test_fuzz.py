@@ -29,12 +29,13 @@ from typing import Any
 import httpx
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, example, given
+from hypothesis import HealthCheck, assume, example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from temporalio.client import Client, Interceptor, OutboundInterceptor, StartWorkflowInput
 from temporalio.client import WorkflowHandle as _Handle
 
+from domain.events import campaign_workflow_id
 from domain.settings import Settings
 from starter.ingress import create_app
 from tests.conftest import API_TOKEN, Served, free_port
@@ -158,6 +159,12 @@ def fuzz_api(target: Target, examples: int) -> None:
         headers.pop("Authorization", None)
         if token is not None:
             headers["Authorization"] = token
+        if case.method.upper() == "GET" and case.path == "/campaigns/{store}/{campaign_id}":
+            # A campaign this fuzzing started runs on a queue no worker polls: its query could only
+            # wait for one. Those are asked about elsewhere (tests/test_campaign.py).
+            params = case.path_parameters or {}
+            started = campaign_workflow_id(str(params.get("store")), str(params.get("campaign_id")))
+            assume(started not in target.recorder.started)
         before = len(target.recorder.started)
         response = case.call(base_url=target.url, headers=headers, timeout=30)
         content_type = next(iter(response.headers.get("content-type", [""])), "")
