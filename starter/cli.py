@@ -45,12 +45,12 @@ def check_config() -> None:
 
     settings = get_settings()
     found = problems(settings)
-    for problem in found:
-        console.print(f"[red]✗[/] {problem}")
+    for problem in found:  # plain lines: no wrapping, no markup read into values
+        typer.echo(f"✗ {problem}", err=True)
     if found:
         raise typer.Exit(1)
     checked = "production settings are complete" if settings.env == "production" else "development: no checks"
-    console.print(f"[green]✓[/] {checked}")
+    typer.echo(f"✓ {checked}")
 
 
 @app.command()
