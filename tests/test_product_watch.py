@@ -315,10 +315,12 @@ async def test_low_stock_tells_the_restocks_watchers_once_and_alerts_merchandisi
         status = await p.settled()
     assert await p.told("low_stock") == [email(p.store, 1), email(p.store, 2)]
     assert "only 3 left" in (await p.outbox("low_stock"))[0]["body"]
-    [alert] = await p.outbox("ops")
+    [alert] = await p.outbox("ops:low_stock")
     assert alert["to"] == "merch@shop.test" and "Low stock: Trail Shoes (601)" in alert["subject"]
     assert "down to 3 in stock" in alert["body"]
-    assert status.stage == "low_stock" and len(await p.outbox()) == 5  # nothing for the price watcher
+    [sold_out] = await p.outbox("ops:sold_out")  # the first word was 0: merchandising heard of it
+    assert sold_out["to"] == "merch@shop.test" and "Sold out: Trail Shoes (601)" in sold_out["subject"]
+    assert status.stage == "low_stock" and len(await p.outbox()) == 6  # nothing for the price watcher
 
 
 @pytest.mark.parametrize("readable", [True, False], ids=["stock-read", "stock-unreadable"])
@@ -337,7 +339,7 @@ async def test_a_restock_that_is_already_low_says_so_in_the_news_itself(
     [news] = await p.outbox("back_in_stock")
     assert "Only a few are left" in news["body"]
     assert await p.told("low_stock") == []  # not a second message saying the same
-    assert len(await p.outbox("ops")) == 1
+    assert len(await p.outbox("ops:low_stock")) == 1
 
 
 async def test_a_watcher_in_quiet_hours_hears_when_they_end_without_holding_up_the_others(
@@ -395,7 +397,9 @@ async def test_price_drops_reach_price_watchers_while_in_stock_only(product: Mak
     # a change that names no price (BigCommerce's product webhook): the catalog's price is read
     await p.send(p.price(None))
     status = await p.settled(lambda s: s.price is not None and float(s.price) == 129.0)
-    assert len(await p.outbox()) == 1
+    assert len(await p.outbox("price_drop")) == 1
+    assert len(await p.outbox("ops:sold_out")) == 1  # the sellout, for merchandising
+    assert len(await p.outbox()) == 2
 
 
 async def test_the_holder_of_an_expiring_reservation_is_told_once(product: Make) -> None:
@@ -551,4 +555,5 @@ def test_the_product_messages_exist_for_every_locale() -> None:
         "price_drop",
         "reservation_expiring",
         "team_low_stock",
+        "team_sold_out",
     }

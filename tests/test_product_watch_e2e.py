@@ -61,7 +61,8 @@ async def test_subscribers_hear_of_the_restock_and_of_the_last_few(shop: Shop, c
 
     await shop.sold(PRODUCT, 10)  # a relative webhook: the journey reads the 2 left from the store
     await eventually(lambda: told("low_stock", 2), what="the only-a-few-left nudge")
-    await eventually(lambda: told("ops", 1), what="the merchandising alert")
+    await eventually(lambda: told("ops:low_stock", 1), what="the merchandising alert")
+    assert len(await shop.journey_messages(f"{prefix}:ops:sold_out:")) == 1  # the first 0 was told too
     status = await client.get_workflow_handle(prefix).query(ProductWatch.status)
     assert status.stock == 2 and status.restocks == 1 and status.stage == "low_stock"
 

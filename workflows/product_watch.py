@@ -44,6 +44,7 @@ with workflow.unsafe.imports_passed_through():
         low_stock_alert,
         pick_channel,
         reservation_request,
+        sold_out_alert,
         stage_name,
     )
     from workflows.product_watch_reads import ProductReads
@@ -65,6 +66,8 @@ with workflow.unsafe.imports_passed_through():
 SENT = frozenset({MessageStatus.SENT, MessageStatus.DELIVERED})
 # Price changes that carry no price (BigCommerce) are read from the catalog; older runs skipped them.
 PRICE_READ_PATCH = "price-read"
+# Patch: a sellout (stock reaches 0, from whatever it was) alerts merchandising, on every platform.
+SELLOUT_ALERT_PATCH = "sellout-alert"
 
 
 @workflow.defn
@@ -137,7 +140,7 @@ class ProductWatch:
     def _pending(self) -> list[str]:
         s = self._s
         pending = [f"{len(s.inbox)} event(s)"] if s.inbox else []
-        if s.alert_due:
+        if s.alert_due or s.sellout_due:
             pending.append("merchandising alert")
         for step in BATCH_STEPS:
             if waiting := len(self._watchers.candidates(step, s)):
@@ -194,6 +197,9 @@ class ProductWatch:
         elif s.alert_due:
             s.alert_due = False
             await self._alert_merchandising()
+        elif s.sellout_due:
+            s.sellout_due = False
+            await self._alert_sellout()
         elif (step := self._dispatchable()) is not None:
             await self._dispatch(step)
         self._settle()
@@ -214,7 +220,9 @@ class ProductWatch:
 
     def _has_work(self) -> bool:
         s = self._s
-        return bool(s.inbox or self._broken) or s.alert_due or self._dispatchable() is not None
+        return (
+            bool(s.inbox or self._broken) or s.alert_due or s.sellout_due or self._dispatchable() is not None
+        )
 
     def _dispatchable(self) -> str | None:
         """The step with watches due, once at most half a batch is still going out."""
@@ -386,6 +394,9 @@ class ProductWatch:
         s.low_restock = None
         self._watchers.prune()
         self._note("note", f"sold out: {self._watchers.waiting()} waiting for the next restock")
+        if workflow.patched(SELLOUT_ALERT_PATCH):
+            s.sellouts += 1
+            s.sellout_due = True
 
     async def _price(self, product: ProductPayload) -> None:
         s = self._s
@@ -438,6 +449,11 @@ class ProductWatch:
         await self._read_facts()
         self._note("alert", f"merchandising alerted: {s.stock} left")
         await self._messenger.send(low_stock_alert(self._inp, s, wf))
+
+    async def _alert_sellout(self) -> None:
+        await self._read_facts()
+        self._note("alert", "merchandising alerted: sold out")
+        await self._messenger.send(sold_out_alert(self._inp, self._s, workflow.info().workflow_id))
 
     # --- batches -------------------------------------------------------------------------------
 

@@ -131,6 +131,22 @@ def low_stock_alert(inp: ProductWatchInput, s: WatchState, wf: str) -> MessageRe
     )
 
 
+def sold_out_alert(inp: ProductWatchInput, s: WatchState, wf: str) -> MessageRequest:
+    """Merchandising hears of every sellout: the product can no longer be bought (whatever it had
+    before, so a sellout straight from plenty to 0 is told too)."""
+    return MessageRequest(
+        key=f"{wf}:ops:sold_out:{s.chain}-{s.sellouts}",
+        workflow_id=wf,
+        journey="product",
+        step="team_sold_out",
+        category=Category.OPERATIONAL,
+        channels=inp.policy.merchandising_channels,
+        recipient=inp.policy.merchandising,
+        context=product_context(inp, s, None),
+        policy=inp.policy.delivery,
+    )
+
+
 def pick_channel(asked: str | None, email: bool, phone: bool, push: bool) -> tuple[Channel, bool]:
     """The channel asked for, else the first the customer has an address for; True when the one asked
     for is unknown."""

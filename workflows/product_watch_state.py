@@ -115,6 +115,8 @@ class WatchState(BaseModel):
     low_alerted: bool = False  # merchandising heard of the current low-stock episode
     low_episodes: int = 0
     alert_due: bool = False
+    sellouts: int = 0  # sold-out episodes merchandising was told of
+    sellout_due: bool = False  # the current sellout's alert is still to send
     drops: int = 0
     drop_from: Decimal | None = None
     drop_to: Decimal | None = None
