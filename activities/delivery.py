@@ -3,11 +3,11 @@
 Ledger claim (a key claimed by an attempt that never finished is first looked up at OpenText, and
 a job found there is recorded instead of sending again) → the customer's preferences → channel by
 channel: address, consent, frequency cap, quiet hours, render, segment limit, send through OpenText
-→ ledger finish. A channel that cannot
-be used (no address, invalid number, opt-out, no marketing opt-in, cap reached, permanent provider
-failure, too many segments) falls through to the next; transient provider failures raise and are
-retried by Temporal. A marketing SMS or push inside the recipient's quiet hours is not sent: the
-claim is released and the result says when to try again (the workflow waits durably).
+→ ledger finish. A channel that cannot be used (no address, invalid number, opt-out, no marketing
+opt-in, cap reached, permanent provider failure, too many segments) falls through to the next;
+transient provider failures raise and are retried by Temporal. A marketing SMS or push inside the
+recipient's quiet hours is not sent: the claim is released and the result says when to try again
+(the workflow waits durably).
 """
 
 from __future__ import annotations

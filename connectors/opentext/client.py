@@ -145,8 +145,9 @@ class OpenTextClient:
                 transient=False,
                 status=response.status_code,
             )
-        deliveries = document.get("deliveries") or [{}]
-        address = deliveries[0].get(_ADDRESS_FIELDS[channel]) if isinstance(deliveries[0], dict) else None
+        deliveries = document.get("deliveries")
+        first = deliveries[0] if isinstance(deliveries, list) and deliveries else None
+        address = first.get(_ADDRESS_FIELDS[channel]) if isinstance(first, dict) else None
         return FoundJob(channel, job_id, address if isinstance(address, str) else None)
 
     async def _submit(self, path: str, body: dict[str, Any], key: str) -> str:
