@@ -158,6 +158,7 @@ class OrderSnapshot(BaseModel):
     lines: list[OrderLine] = Field(default_factory=list)
     shipments: list[Shipment] = Field(default_factory=list)
     shipping_city: str | None = None
+    estimated_delivery: datetime | None = None  # the platform's current delivery estimate, if it keeps one
     # The platform's customer groups the buyer belongs to (names and ids): VIP alerts match on them.
     customer_groups: list[str] = Field(default_factory=list)
 

@@ -45,7 +45,15 @@ class OrderPolicy(BaseModel):
     channels_by_stage: dict[OrderStage, list[Channel]] = Field(
         default_factory=lambda: {
             stage: [Channel.PUSH, Channel.SMS, Channel.EMAIL]
-            for stage in (OrderStage.SHIPPED, OrderStage.OUT_FOR_DELIVERY, OrderStage.DELIVERED)
+            for stage in (
+                OrderStage.SHIPPED,
+                OrderStage.OUT_FOR_DELIVERY,
+                OrderStage.DELIVERED,
+                # the customer has to act, soon: re-arrange a delivery, fix the address
+                OrderStage.DELIVERY_FAILED,
+                OrderStage.RETURNED_TO_SENDER,
+                OrderStage.ADDRESS_PROBLEM,
+            )
         }
     )
     # The store asked for the order confirmation on email and SMS both (two messages, no push).

@@ -135,15 +135,21 @@ async def test_fraud_review_tells_customer_and_operations(shop: Shop, client: Cl
     assert status.stage == "payment_confirmed"  # review cleared
 
 
-async def test_paid_but_not_shipped_past_sla_alerts_operations(shop: Shop, client: Client) -> None:
+async def test_paid_but_not_shipped_past_sla_alerts_operations_and_tells_the_customer(
+    shop: Shop, client: Client
+) -> None:
     await shop.seed(106, status=11)
     await shop.created(106)
     status = await wait_handled(client, shop, 106, 1)
     assert status.ship_sla_due is not None
-    steps = await wait_steps(shop, 106, 2)  # 48 h × time scale later
-    assert steps == ["payment_confirmed", "ops:ship_sla"]
-    sla = next(m for m in await shop.messages(106) if m["reference"].endswith("ops:ship_sla"))
+    steps = await wait_steps(shop, 106, 3)  # 48 h × time scale later
+    assert steps == ["payment_confirmed", "ops:ship_sla", "delayed"]
+    messages = await shop.messages(106)
+    sla = next(m for m in messages if m["reference"].endswith("ops:ship_sla"))
     assert "paid but not shipped" in sla["subject"]
+    sorry = next(m for m in messages if m["reference"].endswith(":delayed"))
+    assert sorry["to"] == "ada@example.com" and "running late" in sorry["subject"]
+    assert "should now arrive" not in str(sorry["body"])  # BigCommerce keeps no delivery estimate
 
 
 async def test_partial_refunds_are_each_announced(shop: Shop, client: Client) -> None:

@@ -61,6 +61,8 @@ ACCOUNT_TEAM_PATCH = "account-team-alerts"  # expedited-shipping requests alert 
 ACCOUNT_TEAM_REASONS = frozenset({"high_value", "expedited"})
 # A store's "confirmation on email and SMS both": the first confirmation goes out twice, once each.
 CONFIRMATION_BOTH_PATCH = "confirmation-email-and-sms"
+# A paid order past the ship SLA tells the customer too, once, with the platform's new estimate.
+DELAY_NOTICE_PATCH = "customer-delay-notice"
 CONFIRMATION_STAGES = frozenset(
     {OrderStage.PLACED, OrderStage.PAYMENT_CONFIRMED, OrderStage.AWAITING_SHIPMENT}
 )
@@ -185,6 +187,8 @@ class OrderLifecycle:
         if sla_due is not None and now >= sla_due:
             self._note("note", f"not shipped {self._policy.ship_sla} after payment")
             await self._alert("ship_sla")
+            if workflow.patched(DELAY_NOTICE_PATCH):
+                await self._tell_delay()
         completes = self._completes_at()
         if completes is not None and now >= completes and not self._inbox:
             self._note("note", "grace window over; journey complete")
@@ -419,6 +423,21 @@ class OrderLifecycle:
             context={**self._context(), **context},
             customer_key=self._customer_key(),
             policy=self._policy.delivery,
+        )
+
+    async def _tell_delay(self) -> None:
+        """Sorry, late: read the order again for the platform's current estimate, then tell once."""
+        if "delayed" in self._announced or not await self._hydrate() or self._snapshot is None:
+            return
+        self._announced.add("delayed")
+        estimate = self._snapshot.estimated_delivery
+        await self._send(
+            self._customer_message(
+                "delayed",
+                "delayed",
+                self._policy.channels,
+                estimate=estimate.date().isoformat() if estimate else None,
+            )
         )
 
     async def _alert(self, reason: str, **context: object) -> None:

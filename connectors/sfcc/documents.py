@@ -133,6 +133,7 @@ class OrderDocument(Doc):
     c_refundAmount: Decimal | None = None
     c_pickupWindowEnd: datetime | None = None
     c_previousPickupWindowEnd: datetime | None = None
+    c_estimatedDelivery: datetime | None = None  # the carrier integration's current estimate
 
     def pickup(self, methods: PickupMethods = DEFAULT_PICKUP_METHODS) -> bool:
         return is_pickup(
@@ -289,6 +290,7 @@ def order_snapshot(
         total=order.total(),
         currency=order.currency,
         created_at=_utc(order.creation_date),
+        estimated_delivery=_utc(order.c_estimatedDelivery),
         lines=[
             OrderLine(
                 product_id=item.product_id,

@@ -38,11 +38,13 @@ ORDER_STATUS_FOR: dict[OrderStage, str] = {
     OrderStage.OUT_FOR_DELIVERY: "ORDER_SPLIT",
     OrderStage.DELIVERED: "COMPLETED",
     OrderStage.CANCELLED: "CANCELLED",
+    OrderStage.RETURNED_TO_SENDER: "ORDER_SPLIT",  # the carrier brings a refused parcel back
 }
 CONSIGNMENT_STATUS_FOR: dict[OrderStage, str] = {
     OrderStage.AWAITING_PICKUP: "READY_FOR_PICKUP",
     OrderStage.SHIPPED: "SHIPPED",
     OrderStage.OUT_FOR_DELIVERY: "DELIVERING",
+    OrderStage.RETURNED_TO_SENDER: "DELIVERY_REJECTED",
 }
 SUPPORTED: frozenset[OrderStage] = frozenset({*ORDER_STATUS_FOR, OrderStage.REFUNDED})
 

@@ -15,7 +15,7 @@ var CONFIRMATION_STATUS = { 0: 'not_confirmed', 2: 'confirmed' };
 
 var ORDER_ATTRIBUTES = [
     'isPickup', 'fromStoreId', 'pickupReady', 'pickedUp', 'pickupWindowEnd', 'previousPickupWindowEnd',
-    'deliveryStatus', 'fraudStatus', 'refundStatus', 'refundId', 'refundAmount', 'locale'
+    'deliveryStatus', 'estimatedDelivery', 'fraudStatus', 'refundStatus', 'refundId', 'refundAmount', 'locale'
 ];
 var SHIPMENT_ATTRIBUTES = ['carrier', 'trackingUrl', 'fromStoreId'];
 var LINE_ATTRIBUTES = ['imageUrl', 'url'];
