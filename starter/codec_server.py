@@ -3,16 +3,20 @@
 authenticated operator, and ciphertext (401) to anyone else.
 
 Who is authenticated: a request bearing one of TIDINGS_CODEC_TOKENS, either as
-`Authorization: Bearer <token>` (the CLI's `--codec-auth`, a UI that passes its user's token) or as
-the cookie `/login` sets (the Web UI with "Include cross-origin credentials"; the browser sends it
-because the UI and this server share a host). CORS admits the Web UI's origin only."""
+`Authorization: Bearer <token>` (the CLI's `--codec-auth`) or as the cookie `/login` sets (the Web UI
+with "Include cross-origin credentials"; the browser sends it because the UI and this server share a
+host); or, with TIDINGS_CODEC_JWKS_URL set, a bearer JWT signed by a key of that JWKS for the
+configured audience and issuer (a Web UI with OIDC login passing its user's access token). CORS
+admits the Web UI's origin only."""
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 from typing import Any
 from urllib.parse import parse_qs
 
+import jwt
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -35,21 +39,59 @@ class CodecServerSettings(BaseSettings):
     tokens: list[SecretStr] = []  # JSON list; an empty list refuses to start
     # The Web UI's origins (the dev server's UI answers on both names).
     cors_origins: list[str] = ["http://localhost:8233", "http://127.0.0.1:8233"]
+    # OIDC: the identity provider's JWKS, and the audience and issuer its access tokens must name.
+    jwks_url: str | None = None
+    jwt_audience: str | None = None
+    jwt_issuer: str | None = None
+    jwt_algorithms: list[str] = ["RS256", "ES256"]
+
+
+class OidcTokens:
+    """Bearer JWTs verified against the identity provider's JWKS (keys fetched once, then cached)."""
+
+    def __init__(self, settings: CodecServerSettings) -> None:
+        if not (settings.jwks_url and settings.jwt_audience and settings.jwt_issuer):
+            raise ValueError("TIDINGS_CODEC_JWKS_URL needs TIDINGS_CODEC_JWT_AUDIENCE and _JWT_ISSUER")
+        self.settings = settings
+        self.keys = jwt.PyJWKClient(settings.jwks_url, cache_keys=True)
+
+    def valid(self, token: str) -> bool:
+        try:
+            key = self.keys.get_signing_key_from_jwt(token)
+            jwt.decode(
+                token,
+                key.key,
+                algorithms=self.settings.jwt_algorithms,
+                audience=self.settings.jwt_audience,
+                issuer=self.settings.jwt_issuer,
+                options={"require": ["exp", "aud", "iss"]},
+            )
+        except jwt.PyJWTError:
+            return False
+        return True
 
 
 def create_app(codec: EncryptionCodec, settings: CodecServerSettings) -> FastAPI:
     tokens = [t.get_secret_value().encode() for t in settings.tokens]
-    if not tokens:
-        raise ValueError("TIDINGS_CODEC_TOKENS is empty: the codec server decrypts for token bearers only")
+    oidc = OidcTokens(settings) if settings.jwks_url else None
+    if not tokens and oidc is None:
+        raise ValueError(
+            "TIDINGS_CODEC_TOKENS is empty (and no TIDINGS_CODEC_JWKS_URL): "
+            "the codec server decrypts for token bearers only"
+        )
 
     def known(offered: str) -> bool:
         # Compared with every token, in constant time: no early exit tells which one nearly matched.
         return bool(offered) and any([hmac.compare_digest(offered.encode(), token) for token in tokens])
 
-    def authenticated(request: Request) -> bool:
+    async def authenticated(request: Request) -> bool:
         scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() == "bearer":
-            return known(credentials.strip())
+            token = credentials.strip()
+            if known(token):
+                return True
+            # The JWKS fetch (first use, unknown key id) is blocking HTTP: off the event loop.
+            return oidc is not None and token.count(".") == 2 and await asyncio.to_thread(oidc.valid, token)
         return known(request.cookies.get(COOKIE, ""))
 
     app = FastAPI(title="Tidings codec server", summary="Decrypts Temporal payloads for operators")
@@ -62,7 +104,7 @@ def create_app(codec: EncryptionCodec, settings: CodecServerSettings) -> FastAPI
     )
 
     async def run(request: Request, encode: bool) -> Response:
-        if not authenticated(request):
+        if not await authenticated(request):
             return JSONResponse({"error": "a codec token is required"}, status_code=401)
         try:
             body: Any = await request.json()

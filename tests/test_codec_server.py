@@ -1,18 +1,25 @@
 """The codec server over HTTP, as the Web UI and `temporal --codec-endpoint` call it: decrypted payloads
-for a token bearer (header or sign-in cookie), 401 and nothing else for anyone else, CORS for the UI."""
+for a token bearer (header, sign-in cookie, or an OIDC access token checked against the identity
+provider's JWKS), 401 and nothing else for anyone else, CORS for the UI."""
 
 from __future__ import annotations
 
 import base64
 import json
+import time
 from collections.abc import AsyncIterator
 
 import httpx
+import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+from fastapi import FastAPI
+from jwt.algorithms import RSAAlgorithm
 from temporalio.api.common.v1 import Payload
 
 from starter.codec import EncryptionCodec, KeyRing
 from starter.codec_server import CodecServerSettings, create_app
+from tests.conftest import Served, free_port
 
 UI = "http://localhost:8233"
 TOKEN = "operator-token"
@@ -101,3 +108,60 @@ async def test_encode_then_decode_round_trips(codec_http: httpx.AsyncClient) -> 
 def test_the_server_refuses_to_start_without_tokens() -> None:
     with pytest.raises(ValueError, match="TIDINGS_CODEC_TOKENS"):
         create_app(CODEC, CodecServerSettings(tokens=[]))
+
+
+ISSUER = "https://login.example/"
+AUDIENCE = "temporal-ui"
+
+
+def rsa_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def access_token(key: rsa.RSAPrivateKey, kid: str = "k1", **claims: object) -> str:
+    body = {"iss": ISSUER, "aud": AUDIENCE, "sub": "operator", "exp": int(time.time()) + 300, **claims}
+    return jwt.encode(body, key, algorithm="RS256", headers={"kid": kid})
+
+
+@pytest.fixture
+async def identity_provider() -> AsyncIterator[tuple[str, rsa.RSAPrivateKey]]:
+    """The JWKS of an identity provider, served over real HTTP (the codec server fetches it)."""
+    key = rsa_key()
+    jwk = json.loads(RSAAlgorithm.to_jwk(key.public_key()))
+    app = FastAPI()
+
+    @app.get("/jwks")
+    async def jwks() -> dict[str, object]:
+        return {"keys": [{**jwk, "kid": "k1", "use": "sig", "alg": "RS256"}]}
+
+    port = free_port()
+    async with Served(app, port):
+        yield f"http://127.0.0.1:{port}/jwks", key
+
+
+async def test_an_oidc_access_token_from_the_web_ui_login_is_accepted_and_checked(
+    identity_provider: tuple[str, rsa.RSAPrivateKey],
+) -> None:
+    jwks_url, key = identity_provider
+    settings = CodecServerSettings(jwks_url=jwks_url, jwt_audience=AUDIENCE, jwt_issuer=ISSUER)
+    app = create_app(CODEC, settings)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://codec") as http:
+
+        async def decode(token: str) -> httpx.Response:
+            return await http.post(
+                "/decode", json=sealed_body(), headers={"Authorization": f"Bearer {token}"}
+            )
+
+        accepted = await decode(access_token(key))
+        assert accepted.status_code == 200
+        assert base64.b64decode(accepted.json()["payloads"][0]["data"]) == SECRET
+        assert (await decode(access_token(key, aud="another-app"))).status_code == 401
+        assert (await decode(access_token(key, iss="https://elsewhere.example/"))).status_code == 401
+        assert (await decode(access_token(key, exp=int(time.time()) - 60))).status_code == 401
+        assert (await decode(access_token(rsa_key()))).status_code == 401  # signed by a stranger
+        assert (await decode("not-a-jwt")).status_code == 401
+
+
+def test_oidc_needs_an_audience_and_an_issuer() -> None:
+    with pytest.raises(ValueError, match="JWT_AUDIENCE"):
+        create_app(CODEC, CodecServerSettings(jwks_url="http://127.0.0.1:9/jwks"))
