@@ -238,7 +238,12 @@ def test_virtual_attributes_have_descriptors_and_scripts() -> None:
         descriptor = descriptors[row["retrievalDescriptor"]]
         location = descriptor["logicLocation"]
         assert location.startswith("model://") and location.removeprefix("model://") in scripts()
-        assert descriptor["type"] in {"java.lang.String", "java.util.Date", "java.math.BigDecimal"}
+        assert descriptor["type"] in {
+            "java.lang.String",
+            "java.lang.Integer",
+            "java.util.Date",
+            "java.math.BigDecimal",
+        }
 
 
 # ---- what the client reads and writes -----------------------------------------------------------------

@@ -62,6 +62,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.messaging import Messenger, call
     from workflows.timeline import Timeline
 
+# Patch: points earned without a count are the rise of the balance over the one the run knew.
+POINTS_FROM_BALANCE_PATCH = "points-from-balance"
+
 # The models lived here before the split; the starter and the tests still import them from here.
 __all__ = [
     "CustomerLifecycle",
@@ -209,6 +212,15 @@ class CustomerLifecycle:
     async def _points(self, event: CommerceEvent) -> None:
         account, profile = event.account, self._s.profile
         points = account.points if account else None
+        if (
+            points is None
+            and account is not None
+            and account.balance is not None
+            and profile.points_balance is not None
+            and workflow.patched(POINTS_FROM_BALANCE_PATCH)
+        ):
+            # A platform that sends only the new balance (SAP's `loyaltyPoints`): the rise is earned.
+            points = account.balance - profile.points_balance
         if account is not None and account.balance is not None:
             profile.points_balance = account.balance
         elif points is not None:

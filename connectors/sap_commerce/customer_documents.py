@@ -24,6 +24,7 @@ class SapCustomer(SapWire):
     tidings_detail: Text = Field(default=None, alias="tidingsDetail")
     tidings_link: Text = Field(default=None, alias="tidingsLink")
     tidings_expires_at: SapDate = Field(default=None, alias="tidingsExpiresAt")
+    tidings_points: int | None = Field(default=None, alias="tidingsPoints")  # earned by this event
     birthday: SapDate = None
     loyalty_points: int | None = Field(default=None, alias="loyaltyPoints")
     loyalty_tier: Text = Field(default=None, alias="loyaltyTier")

@@ -254,9 +254,11 @@ def customer_document(
     points: int | None = None,
     tier: str | None = None,
     modified_at: datetime | None = None,
+    earned: int | None = None,
 ) -> dict[str, Any]:
-    """A `TidingsCustomer` item; `event`, `detail`, `link`, `expires_at` are the virtual attributes
-    `tidingsEvent`, `tidingsDetail`, `tidingsLink`, `tidingsExpiresAt`."""
+    """A `TidingsCustomer` item; `event`, `detail`, `link`, `expires_at`, `earned` are the virtual
+    attributes `tidingsEvent`, `tidingsDetail`, `tidingsLink`, `tidingsExpiresAt`, `tidingsPoints`;
+    `points` is the balance (`loyaltyPoints`)."""
     doc: dict[str, Any] = {
         "uid": uid,
         "customerID": customer_id,
@@ -275,6 +277,7 @@ def customer_document(
         "birthday": sap_date(birthday) if birthday else None,
         "loyaltyPoints": points,
         "loyaltyTier": tier,
+        "tidingsPoints": earned,
     }
     return _with_set(doc, optional)
 

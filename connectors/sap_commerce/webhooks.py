@@ -254,6 +254,7 @@ def _customer(request: WebhookRequest) -> list[CommerceEvent]:
         detail=customer.tidings_detail,
         link=customer.tidings_link,
         expires_at=customer.tidings_expires_at,
+        points=customer.tidings_points,
         balance=customer.loyalty_points,
         tier=customer.loyalty_tier,
         birthday=customer.birthday.strftime("%m-%d") if customer.birthday else None,
