@@ -81,6 +81,10 @@ Return status (`ReturnRequest`, the merchant's case object; see `RETURN_STATUS_C
 | COMPLETED               | `CASE_CLOSED`  | resolved            | yes         |
 | CANCELED                | `CASE_CLOSED`  | cancelled           |             |
 
+Order statuses the team must hear of (`ORDER_STATUS_ALERTS`): a declined or failed payment is a
+payment-gateway alert, a failed order process or validation a checkout alert (digests per store,
+once per order and status; the customer hears of the order stage as above).
+
 "Refund done" statuses come after the payment reversal in SAP's return process; the webhook may
 skip intermediate statuses (its payload is read when it is sent, not when the item was saved), so
 every one of them tells the refund (the events' ids make it one refund, see `dedupe.py`).
@@ -92,7 +96,15 @@ from collections.abc import Iterable
 from typing import Final
 
 from connectors.errors import WebhookPayloadError
-from domain.events import CLOSING_STAGES, PROGRESS_RANK, EventType, OrderStage
+from domain.events import CLOSING_STAGES, PROGRESS_RANK, AlertKind, EventType, OrderStage
+
+ORDER_STATUS_ALERTS: Final[dict[str, AlertKind]] = {
+    "PAYMENT_NOT_AUTHORIZED": AlertKind.PAYMENT_GATEWAY_ERROR,
+    "PAYMENT_AMOUNT_NOT_RESERVED": AlertKind.PAYMENT_GATEWAY_ERROR,
+    "PAYMENT_NOT_CAPTURED": AlertKind.PAYMENT_GATEWAY_ERROR,
+    "PROCESSING_ERROR": AlertKind.CHECKOUT_FAILED,
+    "CHECKED_INVALID": AlertKind.CHECKOUT_FAILED,
+}
 
 ORDER_STATUS_STAGES: Final[dict[str, OrderStage]] = {
     "CREATED": OrderStage.PLACED,

@@ -66,10 +66,12 @@ from connectors.sap_commerce.order_documents import SapOrder
 from connectors.sap_commerce.return_webhooks import IMMEDIATE_REFUND as IMMEDIATE_REFUND
 from connectors.sap_commerce.return_webhooks import return_case_id as return_case_id
 from connectors.sap_commerce.return_webhooks import return_events
+from connectors.sap_commerce.status_map import ORDER_STATUS_ALERTS
 from connectors.sap_commerce.webhook_request import SITE_PARAM, Handler, WebhookRequest
 from connectors.webhook import ParsedWebhook, json_object_body, parse_payload
 from domain.events import (
     AccountPayload,
+    AlertPayload,
     CommerceEvent,
     CustomerRef,
     EventType,
@@ -185,7 +187,7 @@ def _order(request: WebhookRequest) -> list[CommerceEvent]:
     extra: dict[str, Any] = {"consignments": {c.code: c.status.code for c in order.consignments}}
     if order.integration_key:
         extra["integration_key"] = order.integration_key
-    return [
+    events = [
         request.event_of(
             dedupe.order_event_id(site, order),
             site,
@@ -196,6 +198,23 @@ def _order(request: WebhookRequest) -> list[CommerceEvent]:
             occurred_at=order.modifiedtime,
         )
     ]
+    kind = ORDER_STATUS_ALERTS.get(order.status.code)
+    if kind is not None:  # the team hears of it too: once per order and status
+        alert = AlertPayload(
+            kind=kind,
+            key=kind.value,
+            order_id=order.code,
+            detail=f"order {order.code}: {order.status.code}",
+            amount=order.total_price,
+            currency=order.currency.isocode if order.currency else None,
+        )
+        alert_id = f"sap:{site}:{order.code}:{order.status.code}:alert"
+        events.append(
+            request.event_of(
+                alert_id, site, EventType.OPS_ALERT, customer, alert=alert, occurred_at=order.modifiedtime
+            )
+        )
+    return events
 
 
 # ---- stock ----------------------------------------------------------------------------------------
