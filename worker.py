@@ -26,6 +26,7 @@ from activities.rendering import Renderer
 from connectors.opentext.client import OpenTextClient
 from connectors.service_desk import ServiceDeskClient
 from domain.settings import Settings, get_settings
+from domain.tracking import tables_for
 from starter.config_check import require_safe
 from starter.observability.logs import configure_logging
 from starter.observability.metrics import MessageMetrics, serve_temporal_metrics
@@ -89,7 +90,7 @@ async def activity_set(settings: Settings) -> AsyncIterator[list[Callable[..., A
         accounts = opentext_accounts(http, settings, opentext)
         delivery = DeliveryActivities(opentext, stores, Renderer(), settings.opentext_from_name, accounts)
         platforms = platform_clients(http, settings)
-        hydration = HydrationActivities(platforms, OrderFanout(settings))
+        hydration = HydrationActivities(platforms, OrderFanout(settings), tables_for(settings))
         desk = None
         if settings.service_desk_url and settings.service_desk_secret:
             desk = ServiceDeskClient(

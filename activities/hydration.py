@@ -13,6 +13,7 @@ from temporalio import activity
 from activities.platforms import PlatformClients, on_platform
 from domain.events import Platform
 from domain.notifications import CartSnapshot, OrderSnapshot, ProductInfo, Recipient
+from domain.tracking import TrackingTables, tracking_table, with_tracking_links
 
 
 class OrderRef(BaseModel):
@@ -57,9 +58,15 @@ OrderTeller = Callable[[OrderSnapshot], Awaitable[None]]
 
 
 class HydrationActivities:
-    def __init__(self, platforms: PlatformClients, tell: OrderTeller | None = None) -> None:
+    def __init__(
+        self,
+        platforms: PlatformClients,
+        tell: OrderTeller | None = None,
+        tracking: TrackingTables | None = None,
+    ) -> None:
         self.platforms = platforms
         self.tell = tell  # the order's buyer and VIP status to their journeys (activities/order_fanout.py)
+        self.tracking = tracking or (lambda _platform, _store: tracking_table())
 
     @activity.defn(name="hydrate_order")
     async def hydrate_order(self, ref: OrderRef) -> OrderSnapshot:
@@ -68,6 +75,9 @@ class HydrationActivities:
         snapshot = await on_platform(
             self.platforms, ref.platform, lambda p: p.fetch_order_snapshot(ref.store, ref.order_id)
         )
+        # a carrier and a number but no link (SAP never sends one): the store's carrier table builds it
+        table = self.tracking(ref.platform, ref.store)
+        snapshot = snapshot.model_copy(update={"shipments": with_tracking_links(snapshot.shipments, table)})
         if self.tell is not None:
             await self.tell(snapshot)
         return snapshot

@@ -59,6 +59,7 @@ STORE_SETTINGS = frozenset(
         "high_value_threshold",
         "ship_sla_hours",
         "confirmation_email_and_sms",
+        "tracking_urls",
         "restock_batch_size",
         "low_stock_threshold",
         "price_drop_percent",
