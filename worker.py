@@ -178,8 +178,17 @@ async def running_worker(client: Client, settings: Settings) -> AsyncIterator[li
 
 async def run(settings: Settings) -> None:
     stop = stop_on_signals()
-    client = await connect_when_ready(settings)
     log = logging.getLogger("tidings.worker")
+    # A SIGTERM while Temporal is still unreachable ends the wait: nothing runs yet, so exit at once.
+    connecting = asyncio.create_task(connect_when_ready(settings))
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait({connecting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    if not connecting.done():
+        connecting.cancel()
+        log.info("stopped before Temporal answered")
+        return
+    stopping.cancel()
+    client = connecting.result()
     async with running_worker(client, settings) as workers:
         log.info(
             "worker polling %s on %s", ", ".join(w.task_queue for w in workers), settings.temporal_address

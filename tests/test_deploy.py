@@ -320,7 +320,6 @@ def docker_engine() -> str | None:
     return None
 
 
-@pytest.mark.slow
 @pytest.mark.skipif(docker_engine() is not None, reason=f"live compose test: {docker_engine()}")
 def test_a_cold_compose_up_brings_the_workers_up_healthy(tmp_path: Path) -> None:
     env_file = tmp_path / ".env"

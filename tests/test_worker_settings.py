@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import signal
+import subprocess
+import sys
 import time
 import uuid
 from datetime import timedelta
@@ -118,3 +122,26 @@ async def test_setup_namespace_creates_the_namespace_and_its_search_attributes(
     added = await ensure_search_attributes(client, namespace)
     assert set(added) == {key.name for key in ALL_KEYS}
     assert await ensure_search_attributes(client, namespace) == []
+
+
+def test_a_worker_waiting_for_temporal_stops_at_once_on_sigterm(tmp_path: Path) -> None:
+    """A deploy rolled back while Temporal is down: the waiting worker exits 0, it is not SIGKILLed."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TIDINGS_")}
+    env |= {
+        "TIDINGS_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
+        "TIDINGS_ENCRYPTION": "off",
+        "TIDINGS_METRICS_PORT": "0",
+        "TIDINGS_LOG_JSON": "false",
+        "TIDINGS_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'tidings.db'}",
+    }
+    tidings = Path(sys.executable).parent / "tidings"
+    worker = subprocess.Popen(
+        [str(tidings), "worker"], env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True
+    )
+    assert worker.stderr is not None
+    for line in worker.stderr:  # wait until it is retrying, however long the start takes
+        if "not ready" in line:
+            break
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(timeout=30) == 0
+    worker.stderr.close()
