@@ -16,7 +16,9 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import Client
 
 from connectors import sap_commerce, sfcc
@@ -88,6 +90,20 @@ def create_app(
     async def internal_error(request: Request, exc: Exception) -> JSONResponse:
         # A bug of ours: a 500 in the same JSON shape (the server logs the traceback), never a 503.
         return _error(500, "internal error")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # FastAPI's own answers (401 from the token check, 404, 405) in the ingress's shape; `detail`
+        # stays for clients that read FastAPI's.
+        content = {"error": str(exc.detail), "detail": exc.detail}
+        return JSONResponse(content, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_parameter(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # A path or query parameter FastAPI refused (bodies are read by hand, under safe_json's limits).
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"][1:]) or "request"
+        return _error(422, f"{field}: {first['msg']}", field=field)
 
     app.include_router(callbacks.router(settings))
     app.include_router(preferences_api.router(settings))

@@ -99,7 +99,7 @@ def assert_json_error(response: httpx.Response, status: int, *words: str) -> dic
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/json")
     body = response.json()
-    assert isinstance(body.get("error", body.get("detail")), str), body
+    assert isinstance(body.get("error"), str), body
     for word in words:
         assert word in str(body).lower(), body
     return dict(body)
