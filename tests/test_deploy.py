@@ -243,6 +243,34 @@ def test_a_filled_env_example_passes_check_config_and_the_sandbox_defaults_do_no
     assert {"TIDINGS_SFCC_API_URL", "TIDINGS_SFCC_TOKEN_URL", "TIDINGS_SFCC_SERVICE_CLOUD_URL"} <= named
 
 
+def resolved_compose(env: dict[str, str]) -> dict[str, Any]:
+    """compose.yaml as `docker compose config` sees it: YAML parsed (merge keys applied), then every
+    string interpolated, the x- fragments dropped."""
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: walk(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        return interpolate(value, env) if isinstance(value, str) else value
+
+    return {k: v for k, v in walk(compose()).items() if not k.startswith("x-")}
+
+
+def test_compose_follows_the_compose_specification() -> None:
+    """Parsed by compose-spec (the Rust compose_spec crate): unknown keys, conditions, restart
+    policies and durations are errors there, as they are for `docker compose`."""
+    compose_spec = pytest.importorskip("compose_spec", reason="compose-spec (dev extra) validates the file")
+    resolved = resolved_compose({**env_example(), **FILLED})
+    parsed = compose_spec.PyCompose.from_yaml(yaml.safe_dump(resolved))
+    assert sorted(parsed.service_names()) == sorted(services())
+    typo = {**resolved["services"]["worker"], "depends_on": {"temporal": {"condition": "service_healty"}}}
+    with pytest.raises(ValueError, match="service_healty"):
+        compose_spec.PyCompose.from_yaml(
+            yaml.safe_dump({**resolved, "services": {**resolved["services"], "worker": typo}})
+        )
+
+
 def test_dockerfile_is_multi_stage_locked_compiled_with_init_and_healthcheck() -> None:
     dockerfile = (DEPLOY / "Dockerfile").read_text()
     stages = re.findall(r"^FROM \S+ AS (\w+)$", dockerfile, re.M)
