@@ -7,11 +7,12 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import PositiveInt, SecretStr
+from pydantic import PositiveInt, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.events import Platform
 from domain.notifications import DeliveryPolicy
+from domain.policies import SequenceRule
 from domain.store_config import StoreConfig, StoreDirectory
 
 
@@ -110,6 +111,9 @@ class Settings(BaseSettings):
     ops_phone: str | None = None
     ops_push_token: str | None = None  # the on-call device: payment and checkout alerts push to it first
     cart_incentive_code: str | None = None  # set: the abandoned-cart incentive step is on
+    # Abandoned-cart sequences by cart value (first match wins, else the default sequence); per store
+    # in the stores file: `settings = { cart_rules = [{ min_cart_value = 200, steps = [...] }] }`.
+    cart_rules: list[SequenceRule] = []
     store_url: str = "https://store.example"  # storefront root: product, review and reorder links
     pickup_location: str = "our store"
     pickup_cancel_on_expiry: bool = True  # False: an uncollected pickup only alerts the store team
@@ -144,6 +148,16 @@ class Settings(BaseSettings):
     encryption_key_id: str | None = None
 
     @cached_property
+    @field_validator("cart_rules")
+    @classmethod
+    def _cart_rules_by_value(cls, rules: list[SequenceRule]) -> list[SequenceRule]:
+        # The cart journey judges a rule by the cart's value only: a segment would never match.
+        if any(rule.segment for rule in rules):
+            raise ValueError("cart_rules: a rule by segment is not supported yet (use min_cart_value)")
+        if any(not rule.steps for rule in rules):
+            raise ValueError("cart_rules: every rule needs at least one step")
+        return rules
+
     def directory(self) -> StoreDirectory:
         return StoreDirectory.load(self.stores_file)
 

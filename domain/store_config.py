@@ -45,6 +45,7 @@ STORE_SETTINGS = frozenset(
         "ops_phone",
         "ops_push_token",
         "cart_incentive_code",
+        "cart_rules",
         "store_url",
         "pickup_location",
         "pickup_cancel_on_expiry",

@@ -79,7 +79,10 @@ def order_policy(settings: Settings) -> OrderPolicy:
 def cart_policy(settings: Settings) -> CartPolicy:
     code = settings.cart_incentive_code
     policy = CartPolicy(
-        delivery=settings.delivery_policy(), incentive_enabled=code is not None, incentive_code=code
+        delivery=settings.delivery_policy(),
+        rules=settings.cart_rules,  # per store (stores file): sequences by cart value
+        incentive_enabled=code is not None,
+        incentive_code=code,
     )
     return policy.scaled(settings.time_scale)
 

@@ -1,0 +1,72 @@
+"""Abandoned-cart sequences by cart value, configured per store in the stores file (or for every store
+with TIDINGS_CART_RULES): the cart journey's policy, as the ingress builds it, follows them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from domain.notifications import Channel
+from domain.settings import Settings
+from starter.journeys import cart_policy
+
+STORES = """
+[[stores]]
+platform = "bigcommerce"
+store = "bigspender"
+settings = { cart_rules = [
+  { min_cart_value = 500, steps = [
+      { name = "first_reminder", after = "PT15M", channels = ["push", "sms"] },
+      { name = "cart_contents", after = "PT4H", channels = ["email"] },
+  ] },
+  { min_cart_value = 100, steps = [{ name = "first_reminder", after = "PT1H", channels = ["email"] }] },
+] }
+
+[[stores]]
+platform = "bigcommerce"
+store = "plain"
+"""
+
+
+def test_a_store_s_cart_rules_pick_the_sequence_by_cart_value(tmp_path: Path) -> None:
+    path = tmp_path / "stores.toml"
+    path.write_text(STORES)
+    settings = Settings(stores_file=path)
+    policy = cart_policy(settings.for_store("bigcommerce", "bigspender"))
+    big = policy.sequence_for(Decimal("750.00"))
+    assert [(s.name, s.after, s.channels) for s in big] == [
+        ("first_reminder", timedelta(minutes=15), [Channel.PUSH, Channel.SMS]),
+        ("cart_contents", timedelta(hours=4), [Channel.EMAIL]),
+    ]
+    assert [s.after for s in policy.sequence_for(Decimal("120"))] == [timedelta(hours=1)]
+    assert policy.sequence_for(Decimal("40")) == policy.steps  # no rule: the default sequence
+    plain = cart_policy(settings.for_store("bigcommerce", "plain"))
+    assert plain.rules == [] and plain.sequence_for(Decimal("750")) == plain.steps
+
+
+def test_rules_are_time_scaled_like_the_default_sequence(tmp_path: Path) -> None:
+    path = tmp_path / "stores.toml"
+    path.write_text(STORES)
+    settings = Settings(stores_file=path, time_scale=0.01)
+    policy = cart_policy(settings.for_store("bigcommerce", "bigspender"))
+    assert policy.sequence_for(Decimal("750"))[1].after == timedelta(minutes=2, seconds=24)
+
+
+def test_cart_rules_for_every_store_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    rules = (
+        '[{"min_cart_value": 50, "steps": [{"name": "first_reminder", "after": 600, "channels": ["sms"]}]}]'
+    )
+    monkeypatch.setenv("TIDINGS_CART_RULES", rules)
+    policy = cart_policy(Settings())
+    assert [s.channels for s in policy.sequence_for(Decimal("60"))] == [[Channel.SMS]]
+
+
+def test_a_rule_by_segment_is_refused_rather_than_silently_never_matching() -> None:
+    with pytest.raises(ValidationError, match="segment is not supported"):
+        Settings(
+            cart_rules=[{"segment": "vip", "steps": [{"name": "x", "after": 60, "channels": ["email"]}]}]
+        )
