@@ -115,7 +115,7 @@ def create_app(codec: EncryptionCodec, settings: CodecServerSettings) -> FastAPI
             out = await (codec.encode if encode else codec.decode)(list(payloads.payloads))
         except CodecKeyError as e:
             return JSONResponse({"error": str(e)}, status_code=400)
-        return JSONResponse(json_format.MessageToDict(Payloads(payloads=out)))
+        return JSONResponse({"payloads": [json_format.MessageToDict(p) for p in out]})
 
     @app.post("/encode")
     @app.post("/{namespace}/encode")

@@ -165,3 +165,10 @@ async def test_an_oidc_access_token_from_the_web_ui_login_is_accepted_and_checke
 def test_oidc_needs_an_audience_and_an_issuer() -> None:
     with pytest.raises(ValueError, match="JWT_AUDIENCE"):
         create_app(CODEC, CodecServerSettings(jwks_url="http://127.0.0.1:9/jwks"))
+
+
+async def test_an_empty_batch_answers_an_empty_list(codec_http: httpx.AsyncClient) -> None:
+    answer = await codec_http.post(
+        "/decode", json={"payloads": []}, headers={"Authorization": f"Bearer {TOKEN}"}
+    )
+    assert answer.json() == {"payloads": []}
