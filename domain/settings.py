@@ -147,7 +147,6 @@ class Settings(BaseSettings):
     encryption_keys: SecretStr | None = None
     encryption_key_id: str | None = None
 
-    @cached_property
     @field_validator("cart_rules")
     @classmethod
     def _cart_rules_by_value(cls, rules: list[SequenceRule]) -> list[SequenceRule]:
@@ -158,6 +157,7 @@ class Settings(BaseSettings):
             raise ValueError("cart_rules: every rule needs at least one step")
         return rules
 
+    @cached_property
     def directory(self) -> StoreDirectory:
         return StoreDirectory.load(self.stores_file)
 
