@@ -163,7 +163,11 @@ _AUTH_NAMES = [
     CALLBACK_HEADER,
     "Content-Type",
 ]
-forged_headers = st.dictionaries(st.sampled_from(_AUTH_NAMES), header_text, max_size=5)
+forged_headers = st.dictionaries(
+    st.sampled_from(_AUTH_NAMES),
+    header_text | st.sampled_from([1, 20, 5000]).map(lambda n: "9" * n),  # timestamps past any clock
+    max_size=5,
+)
 
 _PAYLOADS: dict[str, st.SearchStrategy[bytes]] = {
     "/webhooks/bigcommerce": st.builds(
@@ -189,6 +193,7 @@ def known_cases(path: str) -> list[WebhookRequest]:
     deep, long_number = _deep(2500), b'{"id": ' + b"7" * 5000 + b"}"
     forged = {
         "webhook-id": "msg_1",
+        "X-Tidings-Secret": "9" * 5000,
         "webhook-timestamp": "1",
         "webhook-signature": "v1,AAAA",
         "Authorization": "Basic Zm9vOmJhcg==",

@@ -163,6 +163,23 @@ async def test_a_non_utf8_bigcommerce_body_with_any_signature_is_401(
     assert_json_error(r, 401, "signature")
 
 
+@pytest.mark.parametrize(
+    ("path", "headers"),
+    [
+        ("/webhooks/sfcc", {"X-SFCC-Timestamp": "9" * 5000, "X-SFCC-Signature": "v1=00"}),
+        (
+            "/webhooks/bigcommerce",
+            {"webhook-id": "m", "webhook-timestamp": "9" * 5000, "webhook-signature": "v1,AA"},
+        ),
+    ],
+)
+async def test_a_5000_digit_timestamp_header_is_401(
+    http: httpx.AsyncClient, hostile: Served, path: str, headers: dict[str, str]
+) -> None:
+    r = await http.post(f"{hostile.url}{path}", content=b"{}", headers=headers)
+    assert_json_error(r, 401, "timestamp")
+
+
 async def test_nan_in_the_preferences_body_is_400(http: httpx.AsyncClient, hostile: Served) -> None:
     url = f"{hostile.url}/customers/bigcommerce/s1/43/preferences"
     for body in (b'{"quiet_hours": {"start": NaN}}', b'{"locale": Infinity}'):

@@ -56,7 +56,8 @@ def verify_webhook(
     raw_signature = normalised.get(SIGNATURE_HEADER.lower(), "").strip()
     if not raw_signature:
         raise WebhookAuthError(f"missing {SIGNATURE_HEADER} header")
-    if not raw_timestamp.isascii() or not raw_timestamp.isdigit():
+    # Twelve digits reach the year 33658; more is no timestamp (and 4,301 would make int() raise).
+    if not raw_timestamp.isascii() or not raw_timestamp.isdigit() or len(raw_timestamp) > 12:
         raise WebhookAuthError(f"{TIMESTAMP_HEADER} header is not a unix timestamp in seconds")
     timestamp = int(raw_timestamp)
     candidates = _candidates(raw_signature)
