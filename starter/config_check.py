@@ -194,6 +194,8 @@ def problems(settings: Settings) -> list[Problem]:
     except StoreConfigError as exc:
         return [Problem("TIDINGS_STORES_FILE", str(exc))]
     r.secret("api_token")
+    if is_local(settings.temporal_address):  # the dev server's address; a cluster is never on loopback
+        r.add("temporal_address", f"points at this machine ({settings.temporal_address})")
     if settings.database_url.startswith("sqlite"):
         r.add("database_url", "is SQLite; production runs several processes on PostgreSQL")
     _opentext_problems(r)

@@ -21,6 +21,7 @@ KEY = base64.b64encode(b"k" * 32).decode()
 
 PRODUCTION = {
     "TIDINGS_ENV": "production",
+    "TIDINGS_TEMPORAL_ADDRESS": "temporal-frontend.temporal.svc:7233",
     "TIDINGS_DATABASE_URL": "postgresql+asyncpg://tidings:pw@db:5432/tidings",
     "TIDINGS_API_TOKEN": "api-token",
     "TIDINGS_OPENTEXT_BASE_URL": "https://api.opentext.example/mra/v1",
@@ -133,6 +134,13 @@ def test_docs_and_a_public_temporal_ui_without_login_are_refused(
         named(monkeypatch, TIDINGS_TEMPORAL_UI_AUTH="false", TIDINGS_TEMPORAL_UI_URL="http://127.0.0.1:8233")
         == set()
     )
+
+
+def test_a_temporal_address_on_this_machine_is_refused(
+    monkeypatch: pytest.MonkeyPatch, production: dict[str, str]
+) -> None:
+    assert named(monkeypatch, TIDINGS_TEMPORAL_ADDRESS="localhost:7233") == {"TIDINGS_TEMPORAL_ADDRESS"}
+    assert named(monkeypatch, TIDINGS_TEMPORAL_ADDRESS="acme.a1b2c.tmprl.cloud:7233") == set()
 
 
 def test_sqlite_and_half_an_mtls_pair_are_refused(
