@@ -191,6 +191,7 @@ class ReviewPolicy(BaseModel):
     reminder_after: timedelta | None = timedelta(days=5)  # one reminder unless reviewed
     channels: list[Channel] = Field(default_factory=lambda: [Channel.EMAIL, Channel.PUSH])
     store_url: str = "https://store.example"  # product and reorder links
+    reorder_url: str | None = None  # the storefront's add-to-cart link template; None: the platform's own
     replenishment: bool = True
     delivery: DeliveryPolicy = Field(default_factory=DeliveryPolicy)
     time_scale: float = 1.0  # replenishment cycles are catalog data, scaled with the policy's delays

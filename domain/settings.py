@@ -129,6 +129,7 @@ class Settings(BaseSettings):
     confirmation_email_and_sms: bool = False  # the order confirmation by email and by SMS, both
     # Carrier → tracking URL with {number} (JSON object), over the built-in table (domain/tracking.py).
     tracking_urls: dict[str, str] = {}
+    reorder_url: str | None = None  # add-to-cart link template; None: the platform's own
     merchandising_email: str = "merchandising@example.com"  # low stock, unavailable products
     account_team_email: str = "accounts@example.com"  # high-value orders, VIP purchases, expedited shipping
     vip_customer_groups: list[str] = ["VIP"]  # platform customer groups (names or ids) whose orders alert

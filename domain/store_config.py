@@ -61,6 +61,7 @@ STORE_SETTINGS = frozenset(
         "ship_sla_hours",
         "confirmation_email_and_sms",
         "tracking_urls",
+        "reorder_url",
         "restock_batch_size",
         "low_stock_threshold",
         "price_drop_percent",

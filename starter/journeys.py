@@ -69,6 +69,7 @@ def order_policy(settings: Settings) -> OrderPolicy:
         review=ReviewPolicy(
             delivery=settings.delivery_policy(),
             store_url=settings.store_url,
+            reorder_url=settings.reorder_url,
             default_delay=timedelta(days=settings.review_delay_days),
             reminder_after=timedelta(days=settings.review_reminder_days),
         ),

@@ -30,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
         ProductInfo,
     )
     from domain.policies import ReviewPolicy
+    from domain.storefront_links import reorder_url
     from workflows import search_attributes as sa
     from workflows.messaging import (
         Messenger,
@@ -38,6 +39,8 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.timeline import Timeline, TimelineEntry
 
+# Reorder links are each platform's own (runs recorded before used BigCommerce's cart.php everywhere).
+REORDER_LINKS_PATCH = "platform-reorder-links"
 CANCELLING_STAGES = frozenset(
     {OrderStage.REFUNDED, OrderStage.PARTIALLY_REFUNDED, OrderStage.DISPUTED, OrderStage.CANCELLED}
 )
@@ -166,16 +169,30 @@ class ReviewRequest:
         self._replenish_due = delivered_at + timedelta(days=days) * self._policy.time_scale
         if not await self._wait_until(self._replenish_due):
             return
+        own_links = workflow.patched(REORDER_LINKS_PATCH)
         items = [
             {
                 "name": p.name,
                 "quantity": lines[p.product_id].quantity,
-                "reorder_url": f"{self._policy.store_url}/cart.php?action=add&product_id={p.product_id}"
+                "reorder_url": self._reorder_url(p.product_id, lines[p.product_id].quantity)
+                if own_links
+                else f"{self._policy.store_url}/cart.php?action=add&product_id={p.product_id}"
                 f"&qty={lines[p.product_id].quantity}",
             }
             for p in consumables
         ]
         await self._send("reorder", {**self._base_context(), "items": items, "link": items[0]["reorder_url"]})
+
+    def _reorder_url(self, product_id: str, qty: int) -> str:
+        """The platform's own add-to-cart link (or the store's configured one)."""
+        return reorder_url(
+            self._inp.platform,
+            self._inp.store,
+            self._policy.store_url,
+            product_id,
+            qty,
+            self._policy.reorder_url,
+        )
 
     def _base_context(self) -> dict[str, object]:
         order = self._inp.order.model_dump(mode="json")
