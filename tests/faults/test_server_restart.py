@@ -22,7 +22,8 @@ from tests.faults.orders import (
 from tests.faults.stack import Stack
 from tests.shop import Shop
 
-pytestmark = pytest.mark.slow
+# a guard above the 300 s default: stack start-up on a loaded machine plus the settle deadline
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(420)]
 
 
 async def test_a_server_restart_loses_and_repeats_nothing(stack: Stack, shop: Shop, temporal: Client) -> None:
