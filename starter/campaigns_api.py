@@ -31,7 +31,7 @@ from domain.campaign import CampaignPolicy, CampaignSpec, CampaignStatus
 from domain.events import Platform, campaign_workflow_id
 from domain.settings import Settings
 from starter.api_auth import bearer_token
-from starter.unreachable import is_unreachable
+from starter.unreachable import failure_answer
 from workflows.campaign import Campaign, CampaignInput
 
 log = logging.getLogger("tidings.campaigns")
@@ -139,14 +139,6 @@ def _error(status: int, message: str, field: str | None = None) -> JSONResponse:
     return JSONResponse(content, status_code=status)
 
 
-def _unavailable(exc: Exception) -> JSONResponse:
-    """503 when Temporal is out of reach; anything else is not an outage and goes on up (500)."""
-    if not is_unreachable(exc):
-        raise exc
-    log.warning("Temporal unreachable: %s", exc)
-    return _error(503, "workflow engine unavailable; retry later")
-
-
 def _bad_key(platform: Platform | None, store: str, campaign_id: str) -> JSONResponse | None:
     """400 naming the store or campaign id that cannot be part of a workflow id."""
     try:
@@ -193,10 +185,7 @@ def router(settings: Settings) -> APIRouter:
         except WorkflowAlreadyStartedError:
             return _error(409, f"campaign {spec.campaign_id} of store {spec.store} exists already")
         except Exception as exc:
-            if not is_unreachable(exc):
-                raise  # not an outage (500, logged): a retry would fail alike
-            log.warning("Temporal did not start campaign %s: %s", spec.campaign_id, exc)
-            return _error(503, "workflow engine unavailable; retry later")
+            return failure_answer(exc, log, f"campaign {spec.campaign_id}")
         return {
             "status": "started",
             "workflow_id": workflow_id,
@@ -212,7 +201,7 @@ def router(settings: Settings) -> APIRouter:
         except CampaignNotFound as exc:
             return _error(404, str(exc))
         except Exception as exc:
-            return _unavailable(exc)
+            return failure_answer(exc, log, f"campaign {campaign_id}")
 
     async def _signal(request: Request, store: str, campaign_id: str, signal: str) -> Any:
         if (bad := _bad_key(None, store, campaign_id)) is not None:
@@ -224,7 +213,7 @@ def router(settings: Settings) -> APIRouter:
         except CampaignFinished as exc:
             return _error(409, str(exc))
         except Exception as exc:
-            return _unavailable(exc)
+            return failure_answer(exc, log, f"campaign {campaign_id}")
         return JSONResponse({"status": "accepted", "signal": signal}, status_code=202)
 
     @api.post("/{store}/{campaign_id}/pause", status_code=202, responses={404: {}, 409: {}})

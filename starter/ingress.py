@@ -35,12 +35,11 @@ from starter.journeys import NoJourney, deliver_all, derived_events
 from starter.observability.metrics import instrument_metrics
 from starter.observability.tracing import instrument_app
 from starter.temporal_client import connect
-from starter.unreachable import is_unreachable, refusal
+from starter.unreachable import failure_answer
 from store.stores import Stores
 
 log = logging.getLogger("tidings.ingress")
 
-RETRY_AFTER_SECONDS = "30"
 SIGNAL_DEADLINE_SECONDS = 10.0
 
 ClientFactory = Callable[[], Awaitable[Client]]
@@ -226,17 +225,8 @@ async def _accept(request: Request, settings: Settings, parsed: ParsedWebhook) -
                 ignored.append(str(exc))
                 continue
             workflow_ids.extend(delivered)
-    except Exception as exc:
-        if is_unreachable(exc):  # the platform must retry
-            log.warning("Temporal did not accept %s: %s", parsed.scope, exc)
-            return _error(
-                503, "workflow engine unavailable; retry later", **{"Retry-After": RETRY_AFTER_SECONDS}
-            )
-        reason = refusal(exc)
-        if reason is None:
-            raise
-        log.warning("Temporal refused %s: %s", parsed.scope, exc)
-        return _error(400, reason)
+    except Exception as exc:  # an outage is a 503 the platform retries; a refusal a 400
+        return failure_answer(exc, log, f"webhook {parsed.scope}")
     answer: dict[str, object] = {"status": "accepted", "workflow_ids": workflow_ids}
     if ignored:
         answer["ignored"] = ignored

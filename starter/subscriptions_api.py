@@ -39,12 +39,11 @@ from domain.notifications import Channel
 from domain.settings import Settings
 from starter.api_auth import bearer_token
 from starter.journeys import SIGNAL_RPC_TIMEOUT, deliver_event
-from starter.unreachable import is_unreachable
+from starter.unreachable import failure_answer
 from workflows.product_watch_state import Unsubscription
 
 log = logging.getLogger("tidings.subscriptions")
 
-RETRY_AFTER_SECONDS = "30"
 SIGNAL_DEADLINE_SECONDS = 10.0
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -189,12 +188,7 @@ def router(settings: Settings) -> APIRouter:
                 deliver_event(client, settings, event), SIGNAL_DEADLINE_SECONDS
             )
         except Exception as exc:
-            if not is_unreachable(exc):
-                raise  # not an outage (500, logged): a retry would fail alike
-            log.warning("Temporal did not accept subscription %s: %s", event.event_id, exc)
-            return _error(
-                503, "workflow engine unavailable; retry later", **{"Retry-After": RETRY_AFTER_SECONDS}
-            )
+            return failure_answer(exc, log, f"subscription {event.event_id}")
         return JSONResponse(
             {"status": "accepted", "workflow_id": workflow_id, "event_id": event.event_id}, status_code=202
         )
@@ -217,12 +211,7 @@ def router(settings: Settings) -> APIRouter:
         except RPCError as exc:
             if exc.status is RPCStatusCode.NOT_FOUND:
                 return _error(404, f"nobody watches {parsed.sku} in {parsed.platform}/{parsed.store}")
-            if not is_unreachable(exc):
-                raise
-            log.warning("Temporal did not accept unsubscribe for %s: %s", workflow_id, exc)
-            return _error(
-                503, "workflow engine unavailable; retry later", **{"Retry-After": RETRY_AFTER_SECONDS}
-            )
+            return failure_answer(exc, log, f"unsubscribe {workflow_id}")
         return JSONResponse({"status": "accepted", "workflow_id": workflow_id}, status_code=202)
 
     return api

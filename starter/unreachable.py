@@ -5,6 +5,9 @@ ours is a 500 with its traceback in the log, not a 503 that hides it."""
 
 from __future__ import annotations
 
+import logging
+
+from fastapi.responses import JSONResponse
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from temporalio.service import RPCError, RPCStatusCode
@@ -40,3 +43,24 @@ def refusal(exc: BaseException) -> str | None:
     if isinstance(exc, RPCError) and exc.status in _REFUSED:
         return f"the workflow engine refused the request: {exc.message}"
     return None
+
+
+RETRY_AFTER_SECONDS = "30"
+
+
+def failure_answer(exc: Exception, log: logging.Logger, what: str) -> JSONResponse:
+    """The answer to a failure of Temporal or the store while handling `what`: 503 + Retry-After for
+    an outage, 400 for a request Temporal refuses as invalid. Anything else is re-raised: a bug of
+    ours, answered 500 by the ingress and logged with its traceback."""
+    if is_unreachable(exc):
+        log.warning("%s: Temporal or the store is unreachable: %s", what, exc)
+        return JSONResponse(
+            {"error": "workflow engine unavailable; retry later"},
+            status_code=503,
+            headers={"Retry-After": RETRY_AFTER_SECONDS},
+        )
+    reason = refusal(exc)
+    if reason is None:
+        raise exc
+    log.warning("%s: refused: %s", what, exc)
+    return JSONResponse({"error": reason}, status_code=400)
