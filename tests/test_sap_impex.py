@@ -39,6 +39,7 @@ ROOTS = {
     "TidingsOrder": "Order",
     "TidingsCart": "Cart",
     "TidingsStockLevel": "StockLevel",
+    "TidingsPriceRow": "PriceRow",
     "TidingsCustomer": "Customer",
     "TidingsReturnRequest": "ReturnRequest",
     "TidingsProduct": "Product",
@@ -316,6 +317,7 @@ def sample(io: str) -> dict[str, Any]:
         "TidingsOrder": sim.order_document("electronics", "00001001"),
         "TidingsCart": sim.cart_document("electronics", "00009001", abandoned_at=now),
         "TidingsStockLevel": sim.stock_level_document("MUG-1", "warehouse_s", available=4),
+        "TidingsPriceRow": sim.price_row_document("MUG-1", "19.90"),
         "TidingsCustomer": sim.customer_document("ada@example.com"),
         "TidingsReturnRequest": sim.return_request_document("electronics", "00005001", "00001001"),
     }[io]
@@ -345,7 +347,7 @@ def test_webhook_configurations_join_existing_ios_destinations_and_filters() -> 
             assert params["event"] in DESTINATION_EVENTS.get(io, set())
 
 
-@pytest.mark.parametrize("row", range(7))
+@pytest.mark.parametrize("row", range(8))
 def test_each_destination_url_carries_what_its_payloads_need(row: int) -> None:
     config = impex()["WebhookConfiguration"][row]
     destination = {r["id"]: r for r in impex()["ConsumedDestination"]}[config["destination"]]

@@ -1,12 +1,14 @@
-"""`TidingsStockLevel` and `TidingsProduct`: stock per warehouse and catalog facts."""
+"""`TidingsStockLevel`, `TidingsPriceRow` and `TidingsProduct`: stock per warehouse, prices and
+catalog facts."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated
 
 from pydantic import BeforeValidator, Field
 
-from connectors.sap_commerce.item_json import Code, SapCode, SapWire, none_to_list
+from connectors.sap_commerce.item_json import Code, SapCode, SapDate, SapIso, SapWire, none_to_list
 from connectors.wire import Text
 
 FORCE_IN_STOCK = "forceInStock"  # InStockStatus: sell regardless of the figures
@@ -23,6 +25,23 @@ class SapStockLevel(SapWire):
     over_selling: int = Field(default=0, alias="overSelling")
     in_stock_status: SapCode | None = Field(default=None, alias="inStockStatus")
     integration_key: Text = Field(default=None, alias="integrationKey")
+
+
+class SapPriceRow(SapWire):
+    """`TidingsPriceRow` (root item `PriceRow`): a product's price in one currency; a row for one user
+    price group (`ug`) or from a minimum quantity (`minqtd` > 1) is not what every shopper pays."""
+
+    product_id: Code = Field(alias="productId")
+    price: Decimal
+    currency: SapIso
+    ug: SapCode | None = None
+    minqtd: int | None = None
+    modifiedtime: SapDate = None
+    integration_key: Text = Field(default=None, alias="integrationKey")
+
+    @property
+    def is_public(self) -> bool:
+        return self.ug is None and (self.minqtd or 1) <= 1
 
 
 class SapCatalog(SapWire):

@@ -151,8 +151,8 @@ class SapCommerceClient(SapApiSession):
         return [product_info(found[code]) for code in wanted if code in found]
 
     async def fetch_price(self, store: str, sku: str) -> Decimal | None:
-        """None: SAP keeps prices in price rows (per user group, currency, quantity), which the Tidings
-        product IO does not carry; no SAP webhook of ours reports price changes either."""
+        """None: SAP keeps prices in price rows (per user group, currency, quantity); the
+        `TidingsPriceRow` webhook carries the price itself, so the product watch needs no read."""
         return None
 
     async def fetch_stock(self, store: str, sku: str) -> int | None:

@@ -16,6 +16,7 @@ edited, `modifiedtime`) is not news.
 | cart checked out (removed)     | site, cart code                                                       |
 | stock level                    | site, product code, warehouse, available, reserved, overSelling,      |
 |                                | inStockStatus                                                         |
+| price row                      | site, product code, price, currency, modifiedtime                     |
 | account registered             | site, uid                                                             |
 | other account / customer facts | site, uid, event, name, contactEmail, phone, language, birthday,      |
 |                                | loyalty points and tier, tidingsDetail, tidingsLink, tidingsExpiresAt |
@@ -43,6 +44,7 @@ from connectors.sap_commerce.documents import (
     SapCart,
     SapCustomer,
     SapOrder,
+    SapPriceRow,
     SapReturnRequest,
     SapStockLevel,
 )
@@ -82,6 +84,11 @@ def cart_event_id(site: str, cart: SapCart, kind: str) -> str:
 
 def cart_removed_event_id(site: str, cart_code: str) -> str:
     return fingerprint("cart-removed", site, cart_code)
+
+
+def price_event_id(site: str, row: SapPriceRow) -> str:
+    # The save time counts: a price back at an earlier figure later is news again.
+    return fingerprint("price", site, row.product_id, row.price, row.currency.isocode, row.modifiedtime)
 
 
 def stock_event_id(site: str, stock: SapStockLevel) -> str:

@@ -23,6 +23,7 @@ from connectors.sap_commerce.catalog_documents import (
     SapCatalogVersion,
     SapCategory,
     SapMedia,
+    SapPriceRow,
     SapProduct,
     SapStockLevel,
 )
@@ -112,6 +113,7 @@ __all__ = [
     "SapOrderComment",
     "SapOrderRef",
     "SapPointOfService",
+    "SapPriceRow",
     "SapProduct",
     "SapProductRef",
     "SapReturnComment",
@@ -172,6 +174,11 @@ INTEGRATION_OBJECTS: Final[dict[str, dict[str, type[SapWire]]]] = {
         "StockLevel": SapStockLevel,
         "Warehouse": SapCode,
         "InStockStatus": SapCode,
+    },
+    "TidingsPriceRow": {
+        "PriceRow": SapPriceRow,
+        "Currency": SapIso,
+        "UserPriceGroup": SapCode,
     },
     "TidingsCustomer": {
         "Customer": SapCustomer,

@@ -238,6 +238,27 @@ def stock_level_document(
     }
 
 
+def price_row_document(
+    product_code: str,
+    price: str,
+    *,
+    currency: str = "USD",
+    user_price_group: str | None = None,
+    modified_at: datetime | None = None,
+) -> dict[str, Any]:
+    """A `TidingsPriceRow` item: the product's price in one currency (for everyone unless a group)."""
+    doc: dict[str, Any] = {
+        "productId": product_code,
+        "price": price,
+        "currency": {"isocode": currency, "integrationKey": currency},
+        "modifiedtime": sap_date(modified_at or datetime.now(UTC)),
+        "integrationKey": f"{product_code}|{currency}",
+    }
+    if user_price_group is not None:
+        doc["ug"] = {"code": user_price_group, "integrationKey": user_price_group}
+    return doc
+
+
 def customer_document(
     uid: str,
     *,

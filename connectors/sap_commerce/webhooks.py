@@ -52,7 +52,7 @@ from connectors.sap_commerce.cart_webhooks import ABANDONED_MARK as ABANDONED_MA
 from connectors.sap_commerce.cart_webhooks import MARK_WINDOW as MARK_WINDOW
 from connectors.sap_commerce.cart_webhooks import abandoned_at as abandoned_at
 from connectors.sap_commerce.cart_webhooks import cart_events
-from connectors.sap_commerce.catalog_documents import SapStockLevel
+from connectors.sap_commerce.catalog_documents import SapPriceRow, SapStockLevel
 from connectors.sap_commerce.customer_documents import SapCustomer
 from connectors.sap_commerce.document_mapping import (
     available_to_sell,
@@ -88,6 +88,7 @@ ORDER_IO = "TidingsOrder"
 CART_IO = "TidingsCart"
 STOCK_IO = "TidingsStockLevel"
 CUSTOMER_IO = "TidingsCustomer"
+PRICE_IO = "TidingsPriceRow"
 RETURN_IO = "TidingsReturnRequest"
 
 # `tidingsEvent` / `event` values for customers, and what they become.
@@ -247,6 +248,29 @@ def _stock(request: WebhookRequest) -> list[CommerceEvent]:
     ]
 
 
+# ---- prices ---------------------------------------------------------------------------------------
+
+
+def _price(request: WebhookRequest) -> list[CommerceEvent]:
+    row = parse_payload(SapPriceRow, request.raw)
+    site = request.site(None, "site")
+    if not row.is_public:
+        return []  # a user price group's or a bulk price: not what price watchers pay
+    product = ProductPayload(
+        sku=row.product_id, product_id=row.product_id, price=row.price, currency=row.currency.isocode
+    )
+    return [
+        request.event_of(
+            dedupe.price_event_id(site, row),
+            site,
+            EventType.PRICE_CHANGED,
+            CustomerRef(),
+            product=product,
+            occurred_at=row.modifiedtime,
+        )
+    ]
+
+
 # ---- customers --------------------------------------------------------------------------------------
 
 
@@ -301,6 +325,7 @@ _HANDLERS: dict[str, Handler] = {
     ORDER_IO: _order,
     CART_IO: cart_events,
     STOCK_IO: _stock,
+    PRICE_IO: _price,
     CUSTOMER_IO: _customer,
     RETURN_IO: return_events,
 }
