@@ -23,7 +23,7 @@ from domain.settings import Settings
 from starter.devstack import temporal_binary
 from starter.ingress import create_app as create_ingress
 from store.stores import Stores
-from tests.codec_test_key import TEST_CONVERTER
+from tests.codec_test_key import TEST_CONVERTER, TEST_KEYS_FILE
 from tests.postgres import MISSING, pg_bin, throwaway_cluster
 from worker import running_worker
 from workflows.search_attributes import ALL_KEYS
@@ -131,6 +131,9 @@ def settings(tmp_path_factory: pytest.TempPathFactory, sandbox_port: int, ingres
         high_value_threshold=1000.0,
         ship_sla_hours=48.0,
         time_scale=0.0001,  # 48 h SLA → 17 s, 3 days of grace → 26 s
+        # What the session's client encrypts with: any client built from these settings (connect())
+        # reads and writes the same payloads.
+        encryption_keys=TEST_KEYS_FILE.read_text(),  # type: ignore[arg-type]
     )
 
 
