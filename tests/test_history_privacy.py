@@ -5,6 +5,7 @@ indexes them) hold ids only, in live journeys and across the whole recorded corp
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import Iterator
@@ -17,10 +18,13 @@ from temporalio.api.history.v1 import History
 from temporalio.client import Client, WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
+from typer.testing import CliRunner
 
+from domain.settings import get_settings
+from starter.cli import app
 from starter.history import history_files, read_history, recoded
 from starter.history_payloads import history_payloads
-from tests.codec_test_key import TEST_CODEC, TEST_CONVERTER
+from tests.codec_test_key import TEST_CODEC, TEST_CONVERTER, TEST_KEYS_FILE
 from tests.conftest import WEBHOOK_SECRET, Served
 from tests.shop import Shop, eventually
 from worker import WORKFLOWS
@@ -146,3 +150,39 @@ def test_the_corpus_check_finds_customer_data_at_all() -> None:
         v for path in CORPUS for payload in decoded_json(read_history(path)) for v in customer_values(payload)
     }
     assert any("@" in v for v in found) and any(v.startswith("+") for v in found)
+
+
+async def test_export_history_writes_it_encrypted_and_decode_needs_the_key(
+    shop: Shop, client: Client, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    await shop.seed(402, email=EMAIL, phone=PHONE, customer_id=4402)
+    assert (await shop.created(402)).status_code == 202
+
+    async def confirmed() -> bool:
+        return len(await shop.steps(402)) >= 1
+
+    await eventually(confirmed, timeout=60, what="order 402 confirmed")
+    workflow_id = shop.workflow_id(402)
+    monkeypatch.setenv("TIDINGS_TEMPORAL_ADDRESS", client.service_client.config.target_host)
+    monkeypatch.setenv("TIDINGS_ENCRYPTION_KEYS", TEST_KEYS_FILE.read_text())
+
+    async def export(*options: str) -> WorkflowHistory:
+        out = tmp_path / (options[0].strip("-") if options else "stored")
+        get_settings.cache_clear()
+        try:
+            args = ["export-history", workflow_id, "--out", str(out), *options]
+            result = await asyncio.to_thread(CliRunner().invoke, app, args)
+        finally:
+            get_settings.cache_clear()
+        assert result.exit_code == 0, result.output
+        [written] = list(out.iterdir())
+        return read_history(written)
+
+    stored, decoded = await export(), await export("--decode")
+    assert EMAIL.encode() not in raw_bytes(stored)
+    assert EMAIL.encode() in b"".join(p.data for p in history_payloads(History(events=decoded.events)))
+    # The encrypted export is what the corpus holds: it replays with the key.
+    replayed = await Replayer(workflows=list(WORKFLOWS), data_converter=TEST_CONVERTER).replay_workflow(
+        stored, raise_on_replay_failure=False
+    )
+    assert replayed.replay_failure is None
