@@ -33,11 +33,11 @@ def history_payloads(message: Message) -> Iterator[Payload]:
             if entry_value.message_type is not None:
                 for item in value.values():
                     yield from _within(item)
-        elif field.is_repeated:
+        elif isinstance(value, Message):
+            yield from _within(value)
+        else:  # a repeated field (told by its value: the descriptor's API differs across protobuf versions)
             for item in value:
                 yield from _within(item)
-        else:
-            yield from _within(value)
 
 
 def _within(message: Message) -> Iterator[Payload]:

@@ -17,17 +17,21 @@ from starter.history import history_files, read_history, recoded
 from tests.codec_test_key import TEST_CODEC
 
 
-def encrypt_if_clear(payload: Payload) -> Payload:
-    return payload if payload.metadata.get("encoding") == ENCODING else TEST_CODEC.encrypt(payload)
-
-
 def main(paths: list[Path]) -> None:
     for path in history_files(paths):
-        history = read_history(path)
-        encrypted = recoded(history, encrypt_if_clear)
-        if encrypted.to_json() != history.to_json():
-            path.write_text(encrypted.to_json())
-            print(f"encrypted {path}")
+        encrypted = 0
+
+        def encrypt_if_clear(payload: Payload) -> Payload:
+            nonlocal encrypted
+            if payload.metadata.get("encoding") == ENCODING:
+                return payload
+            encrypted += 1
+            return TEST_CODEC.encrypt(payload)
+
+        history = recoded(read_history(path), encrypt_if_clear)
+        if encrypted:  # untouched files are not rewritten (their JSON maps would come out reordered)
+            path.write_text(history.to_json())
+            print(f"encrypted {encrypted} payloads of {path}")
 
 
 if __name__ == "__main__":
