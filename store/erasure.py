@@ -45,11 +45,14 @@ async def forget_customer(
             if a
         }
         ledger_of_theirs = or_(
-            MessageRow.customer_key == ":".join(key),
+            MessageRow.customer_key == ":".join(key),  # their messages, from any journey
             MessageRow.workflow_id.in_(list(workflow_ids)),
         )
         ledger = list((await session.scalars(select(MessageRow).where(ledger_of_theirs))).all())
-        hashes = {hash_address(a) for a in addresses} | {r.address_hash for r in ledger if r.address_hash}
+        # Addresses the customer was messaged at; not those of their journeys' team alerts (ops, store).
+        customer_key = ":".join(key)
+        messaged = {r.address_hash for r in ledger if r.address_hash and r.customer_key == customer_key}
+        hashes = {hash_address(a) for a in addresses} | messaged
 
         scrubbed = 0
         for message in ledger:

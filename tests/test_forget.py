@@ -30,6 +30,7 @@ from tests.shop import Shop, eventually
 
 ADA = ("+14155550111", "ada.erase@example.com")
 BOB = ("+14155550122", "bob.keep@example.com")
+OPS = "+14155550100"
 
 
 async def seed_customer(stores: Stores, customer_id: str, phone: str, email: str, workflow_id: str) -> None:
@@ -74,6 +75,27 @@ async def seed_customer(stores: Stores, customer_id: str, phone: str, email: str
 async def test_the_store_forgets_one_customer_and_keeps_the_others(stores: Stores) -> None:
     await seed_customer(stores, "11", *ADA, "order:bigcommerce:s1:1")
     await seed_customer(stores, "22", *BOB, "order:bigcommerce:s1:2")
+    # Ada's order journey also alerted the operations team, who once texted us: theirs, not hers.
+    now = datetime.now(UTC)
+    async with async_sessionmaker(stores.engine)() as session, session.begin():
+        session.add(
+            MessageRow(
+                key="order:bigcommerce:s1:1:alert",
+                workflow_id="order:bigcommerce:s1:1",
+                journey="alerts",
+                template="alerts/fraud",
+                category="operational",
+                customer_key=None,
+                channel="sms",
+                status="sent",
+                address_hash=hash_address(OPS),
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    await stores.inbound.record(
+        InboundMessage(channel=Channel.SMS, sender=OPS, text="on it", received_at=now), "routed"
+    )
 
     removed = await forget_customer(stores.engine, "bigcommerce", "s1", "11", {"order:bigcommerce:s1:1"})
 
@@ -83,7 +105,7 @@ async def test_the_store_forgets_one_customer_and_keeps_the_others(stores: Store
         1,
         1,
     )
-    assert removed.ledger_rows_scrubbed == 1
+    assert removed.ledger_rows_scrubbed == 1 and removed.address_hashes == 2  # her phone and email
     assert await stores.preferences.get("bigcommerce", "s1", "11") is None
     assert await stores.customers.get("bigcommerce", "s1", "11") is None
     assert await stores.inbound.for_sender(ADA[0]) == []
@@ -97,7 +119,7 @@ async def test_the_store_forgets_one_customer_and_keeps_the_others(stores: Store
         assert await session.get(OptOutRow, ("sms", hash_address(ADA[0]))) is not None
         inbound_left = (await session.scalars(select(InboundRow))).all()
         conversations_left = (await session.scalars(select(ConversationRow))).all()
-    assert [r.sender_hash for r in inbound_left] == [hash_address(BOB[0])]
+    assert sorted(r.sender_hash for r in inbound_left) == sorted([hash_address(BOB[0]), hash_address(OPS)])
     assert [r.workflow_id for r in conversations_left] == ["order:bigcommerce:s1:2"]
     assert await stores.preferences.get("bigcommerce", "s1", "22") is not None
     assert await stores.customers.get("bigcommerce", "s1", "22") is not None
