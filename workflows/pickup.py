@@ -40,6 +40,10 @@ with workflow.unsafe.imports_passed_through():
     from workflows.timeline import Timeline, TimelineEntry
 
 CONVERSATION_PATCH = "pickup-conversation"  # runs recorded before it never opened one
+# "HERE, bay 4, red Golf": the words after HERE go to the store team (runs recorded before took a
+# bare HERE only).
+CURBSIDE_PATCH = "curbside-details"
+DETAILS_MAX = 80  # characters of bay/car description passed on (an SMS, a push line)
 COLLECTED_STAGES = frozenset({OrderStage.DELIVERED, OrderStage.SHIPPED})
 # "HERE" in the languages we write in (the translated SMS ask for HERE, but people answer in theirs).
 ARRIVAL_WORDS = frozenset(
@@ -64,6 +68,19 @@ ARRIVAL_WORDS = frozenset(
 )
 
 
+def arrival_details(message: InboundMessage) -> str | None:
+    """None: not an arrival. Otherwise what the customer said after HERE (bay, car …), possibly "".
+    A push action HERE carries the typed text, if any, as the details."""
+    if (message.action or "").strip().upper() in ARRIVAL_WORDS:
+        return message.text.strip()[:DETAILS_MAX] if message.action and message.text else ""
+    text = message.text.strip()
+    upper = text.upper()
+    for word in sorted(ARRIVAL_WORDS, key=len, reverse=True):
+        if upper == word or (upper.startswith(word) and not upper[len(word)].isalnum()):
+            return text[len(word) :].strip(" ,.;:!-–").strip()[:DETAILS_MAX]
+    return None
+
+
 class PickupInput(BaseModel):
     platform: Platform
     store: str
@@ -79,6 +96,7 @@ class PickupStatus(BaseModel):
     deadline: datetime
     reminders_sent: list[str]
     customer_arrived_at: datetime | None
+    arrival_details: str | None = None
     platform_callback: str | None
     messages: list[MessageResult]
     waiting: list[WaitingMessage]
@@ -98,6 +116,7 @@ class Pickup:
         self._window_changed = False
         self._arrivals: list[InboundMessage] = []
         self._arrived_at: datetime | None = None
+        self._arrival_details: str | None = None  # bay or car, as the customer described it
         self._reminders_sent: list[str] = []
         self._callback: str | None = None
 
@@ -121,7 +140,10 @@ class Pickup:
     def customer_response(self, message: InboundMessage) -> None:
         said = (message.action or message.text).strip().strip(".!").upper()
         self._timeline.note("event", f"customer: {said!r}")
-        if said in ARRIVAL_WORDS and self._state == "waiting":
+        if self._state != "waiting":
+            return
+        described = arrival_details(message) is not None
+        if said in ARRIVAL_WORDS or (described and workflow.patched(CURBSIDE_PATCH)):
             self._arrivals.append(message)
 
     @workflow.signal
@@ -138,6 +160,7 @@ class Pickup:
             deadline=self._deadline,
             reminders_sent=self._reminders_sent,
             customer_arrived_at=self._arrived_at,
+            arrival_details=self._arrival_details,
             platform_callback=self._callback,
             messages=self._messenger.messages,
             waiting=self._messenger.waiting,
@@ -213,7 +236,12 @@ class Pickup:
 
     async def _customer_arrived(self, message: InboundMessage) -> None:
         self._arrived_at = workflow.now()
-        await self._alert("customer_here", key_suffix=f"{len(self._timeline.entries)}")
+        details = arrival_details(message)
+        if details:
+            self._arrival_details = details
+        await self._alert(
+            "customer_here", key_suffix=f"{len(self._timeline.entries)}", arrival=details or None
+        )
 
     async def _expire(self) -> None:
         self._state = "expired"
@@ -269,7 +297,7 @@ class Pickup:
             )
         )
 
-    async def _alert(self, step: str, key_suffix: str | None = None) -> None:
+    async def _alert(self, step: str, key_suffix: str | None = None, **extra: object) -> None:
         wf = workflow.info().workflow_id
         self._timeline.note("alert", f"store team alerted: {step}")
         team: Recipient = self._policy.store_team
@@ -283,7 +311,7 @@ class Pickup:
                 category=Category.OPERATIONAL,
                 channels=channels,
                 recipient=team,
-                context=self._context(),
+                context={**self._context(), **extra},
                 policy=self._policy.delivery,
             )
         )
