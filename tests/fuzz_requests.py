@@ -87,26 +87,47 @@ class WebhookRequest:
         return f"POST {self.path} authentic={self.authentic} headers={self.headers} body={self.body[:300]!r}"
 
 
-def _bigcommerce(identifier: Any, store: Any, scope: str) -> bytes:
+# Moments past what a datetime holds, or at its very edges, in each platform's notation.
+_EDGE_NUMBERS = [-1, 0, 253402300800, 2**63, 10**20]
+moments = st.one_of(st.none(), st.sampled_from(_EDGE_NUMBERS), st.integers())
+iso_moments = st.sampled_from(
+    ["0001-01-01T00:00:00Z", "9999-12-31T23:59:59-14:00", "2026-02-30T00:00:00Z", "2026-12-01T10:00:00"]
+)
+sap_moments = moments | st.sampled_from(["/Date(99999999999999999999)/", "/Date(-99999999999999)/"])
+
+
+def _bigcommerce(identifier: Any, store: Any, scope: str, created_at: Any = None) -> bytes:
     payload = order_webhook("fuzz", scope, 1)
     payload["data"]["id"] = identifier
     payload["producer"] = f"stores/{store}"
+    if created_at is not None:
+        payload["created_at"] = created_at
     return _dump(payload)
 
 
-def _sfcc(identifier: Any, site: Any, event_type: str) -> bytes:
+def _sfcc(
+    identifier: Any, site: Any, event_type: str, occurred_at: str | None = None, year: int = 2030
+) -> bytes:
     if event_type == "inventory.changed":
         data: dict[str, Any] = {"id": identifier, "ats": 3}
+    elif event_type == "customer.payment_method_expiring":
+        card = {"expiration_month": 12, "expiration_year": year, "masked_card_number": "****1111"}
+        data = {"customer_no": identifier, "email": "ada@example.com", "payment_instruments": [card]}
     else:
         data = order_document("1001")
         data["order_no"] = identifier
-    return body_of(envelope(event_type, site, data))
+    payload = envelope(event_type, site, data)
+    if occurred_at is not None:
+        payload["occurred_at"] = occurred_at
+    return body_of(payload)
 
 
-def _sap(identifier: Any, site: Any) -> bytes:
+def _sap(identifier: Any, site: Any, modified: Any = None) -> bytes:
     document = sap.order_document("fuzz-site", "C1001")
     document["code"] = identifier
     document["site"]["uid"] = site
+    if modified is not None:
+        document["modifiedtime"] = modified
     return _dump(document)
 
 
@@ -175,11 +196,17 @@ _PAYLOADS: dict[str, st.SearchStrategy[bytes]] = {
         ids,
         ids | st.just("fuzzstore"),
         st.sampled_from(["store/order/created", "store/order/updated", "store/cart/abandoned"]),
+        moments,
     ),
     "/webhooks/sfcc": st.builds(
-        _sfcc, ids, ids | st.just("fuzz-site"), st.sampled_from(["order.created", "inventory.changed"])
+        _sfcc,
+        ids,
+        ids | st.just("fuzz-site"),
+        st.sampled_from(["order.created", "inventory.changed", "customer.payment_method_expiring"]),
+        st.none() | iso_moments,
+        st.integers(2000, 2100) | st.sampled_from([9998, 9999, 10_000, 2**40]),
     ),
-    "/webhooks/sap-commerce?io=TidingsOrder": st.builds(_sap, ids, ids | st.just("fuzz-site")),
+    "/webhooks/sap-commerce?io=TidingsOrder": st.builds(_sap, ids, ids | st.just("fuzz-site"), sap_moments),
     "/callbacks/opentext/inbound": st.builds(
         _inbound, ids, ids | st.just("+14155550101"), ids, st.sampled_from(["sms", "email", "fax"])
     ),
@@ -213,9 +240,13 @@ def known_cases(path: str) -> list[WebhookRequest]:
         "/callbacks/opentext/inbound": lambda value: _inbound("m-1", value, "hi", "sms"),
         "/callbacks/opentext/status": lambda value: _status(value, "+14155550101"),
     }
-    for value in HOSTILE_IDS:
-        body = templates[path](value)
-        cases.append(WebhookRequest(path, body, _credentials(path, body), authentic=True))
+    bodies = [templates[path](value) for value in HOSTILE_IDS]
+    bodies += {  # moments no datetime holds
+        "/webhooks/bigcommerce": [_bigcommerce(1, "fuzzstore", "store/order/created", 10**20)],
+        "/webhooks/sfcc": [_sfcc("7", "fuzz-site", "customer.payment_method_expiring", None, 10_000)],
+        "/webhooks/sap-commerce?io=TidingsOrder": [_sap("C1", "fuzz-site", "/Date(99999999999999999999)/")],
+    }.get(path, [])
+    cases += [WebhookRequest(path, body, _credentials(path, body), authentic=True) for body in bodies]
     return cases
 
 

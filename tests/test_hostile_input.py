@@ -391,3 +391,24 @@ async def test_legitimate_ids_of_every_platform_still_pass(
         headers=sap.basic_headers(SAP_USER, SAP_PASSWORD),
     )
     assert r.status_code == 202, r.text
+
+
+async def test_moments_no_datetime_holds_are_400(http: httpx.AsyncClient, hostile: Served) -> None:
+    """Found by the fuzzing: each was a 500 (OverflowError / OSError / ValueError past year 9999)."""
+    payload = order_webhook("hostile", "store/order/created", 1)
+    payload["created_at"] = 10**20
+    r = await post_bigcommerce(http, hostile.url, json.dumps(payload).encode())
+    assert_json_error(r, 400, "created_at")
+    card = {"expiration_month": 12, "expiration_year": 10_000, "masked_card_number": "****1111"}
+    profile = {"customer_no": "7", "email": "ada@example.com", "payment_instruments": [card]}
+    expiring = envelope("customer.payment_method_expiring", "s1", profile)
+    r = await post_sfcc(http, hostile.url, body_of(expiring))
+    assert_json_error(r, 400, "expiry")
+    document = sap.order_document("hostile-sap", "C1")
+    document["modifiedtime"] = "/Date(99999999999999999999)/"
+    r = await http.post(
+        sap.webhook_url(hostile.url, "TidingsOrder"),
+        content=json.dumps(document).encode(),
+        headers=sap.basic_headers(SAP_USER, SAP_PASSWORD),
+    )
+    assert_json_error(r, 400, "range of dates")

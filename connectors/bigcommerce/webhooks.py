@@ -78,7 +78,7 @@ class _Envelope(Wire):
     data: dict[str, Any]
     store_id: BcId | None = None
     hash: str | None = None
-    created_at: StrictInt
+    created_at: StrictInt = Field(ge=0, le=253402300799)  # unix seconds up to the end of year 9999
 
 
 class _OrderData(Wire):

@@ -22,19 +22,26 @@ def none_to_list(value: object) -> object:
     return [] if value is None else value
 
 
+def _from_millis(millis: int) -> datetime:
+    try:
+        return datetime.fromtimestamp(millis / 1000, UTC)
+    except (OverflowError, OSError, ValueError):  # past what a datetime holds: no SAP date
+        raise PydanticCustomError("sap_date", "is out of the range of dates") from None
+
+
 def sap_date(value: object) -> object:
     """`/Date(1577836800000)/` (webhook and OData v2), epoch milliseconds or ISO 8601 → aware datetime."""
     if value is None or isinstance(value, datetime):
         return value
     if isinstance(value, int) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value / 1000, UTC)
+        return _from_millis(value)
     if isinstance(value, str):
         text = value.strip()
         if not text:
             return None
         match = _DATE.match(text)
         if match:
-            return datetime.fromtimestamp(int(match.group(1)) / 1000, UTC)
+            return _from_millis(int(match.group(1)))
         parsed = parse_iso(text)
         if parsed is not None:
             return parsed

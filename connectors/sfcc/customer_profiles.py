@@ -32,7 +32,8 @@ class PaymentInstrument(Doc):
         card = self.payment_card or PaymentCard()
         month = self.expiration_month or card.expiration_month
         year = self.expiration_year or card.expiration_year
-        if month is None or year is None or not 1 <= month <= 12:
+        # 9998: the month's end must still be a datetime (a year past that is no card's expiry).
+        if month is None or year is None or not 1 <= month <= 12 or not 1 <= year <= 9998:
             return None
         return year, month
 
