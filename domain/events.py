@@ -241,6 +241,8 @@ class CommerceEvent(BaseModel):
 
     def workflow_id(self) -> str:
         """The business key of the journey this event belongs to."""
+        if self.type is EventType.REVIEW_SUBMITTED and self.order is not None:
+            return review_workflow_id(self.platform, self.store, self.order.order_id)
         if self.case is not None:
             return case_workflow_id(self.platform, self.store, self.case.case_id)
         if self.cart is not None:

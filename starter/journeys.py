@@ -117,6 +117,8 @@ def _journey_start(settings: Settings, event: CommerceEvent) -> tuple[Any, BaseM
     """The journey an event starts (its run method and input), or None for events that only matter
     to a journey already under way (cart updates, case updates)."""
     platform, store = event.platform, event.store
+    if event.type is EventType.REVIEW_SUBMITTED:  # it ends a review request, if one is waiting
+        return None
     if event.case is not None:
         if event.type is not EventType.CASE_OPENED:
             return None

@@ -51,7 +51,15 @@ from __future__ import annotations
 
 from typing import Final
 
-from connectors.sfcc import account_events, case_events, oms, ops_events, order_events, product_events
+from connectors.sfcc import (
+    account_events,
+    case_events,
+    oms,
+    ops_events,
+    order_events,
+    product_events,
+    review_events,
+)
 from connectors.sfcc.case_events import CASE_KINDS
 from connectors.sfcc.envelope import (
     EVENT_TYPES,
@@ -102,6 +110,7 @@ _HANDLERS: Final[dict[str, Handler]] = {
     **product_events.HANDLERS,
     **account_events.HANDLERS,
     **ops_events.HANDLERS,
+    **review_events.HANDLERS,
 }
 
 HANDLED_EVENT_TYPES: Final[frozenset[str]] = frozenset(_HANDLERS)

@@ -9,6 +9,8 @@
  *         { c_gateway: 'adyen', message: result.errorMessage, order_no: order.orderNo });
  *     HookMgr.callHook('app.tidings.event', 'send', 'inventory.changed',
  *         { id: product.ID, ats: record.ATS.value, stock_level: record.stockLevel.value });
+ *     HookMgr.callHook('app.tidings.event', 'send', 'review.submitted',
+ *         { order_no: order.orderNo, product_id: product.ID, rating: 5, customer_no: customer.profile.customerNo });
  */
 
 var webhook = require('../tidings/webhook');
