@@ -31,6 +31,7 @@ from starter import campaign_cli
 from starter.campaigns_api import campaign_progress, router, start_campaign
 from store.opt_outs import SCOPE_MARKETING
 from store.stores import Stores
+from tests.codec_test_key import TEST_KEYS_FILE
 from tests.conftest import API_TOKEN, Served
 from tests.shop import eventually
 from worker import activity_set
@@ -410,6 +411,7 @@ async def test_the_cli_starts_pauses_and_shows_progress(
         await store.customer(f"{n:03d}")
     monkeypatch.setenv("TIDINGS_TEMPORAL_ADDRESS", client.service_client.config.target_host)
     monkeypatch.setenv("TIDINGS_TASK_QUEUE", campaign_settings.task_queue)
+    monkeypatch.setenv("TIDINGS_ENCRYPTION_KEYS", TEST_KEYS_FILE.read_text())  # the session's payloads
     settings_module.get_settings.cache_clear()
     runner = CliRunner()
 
