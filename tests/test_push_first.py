@@ -12,11 +12,13 @@ import httpx
 import pytest
 from temporalio.client import Client
 
+from connectors.sfcc.simulate import order_document
 from domain.events import OrderStage, Platform, cart_workflow_id, pickup_workflow_id
 from domain.settings import Settings
 from starter.ingress import create_app as create_ingress
-from tests.conftest import API_TOKEN, Served, free_port
+from tests.conftest import API_TOKEN, SFCC_SECRET, Served, free_port
 from tests.platforms.base import PlatformShop
+from tests.platforms.sfcc import SfccShop
 from tests.test_journeys_all_platforms import PLATFORMS, _shop, order_id, outbox, steps, wait_messages
 
 
@@ -152,3 +154,17 @@ async def test_a_store_can_have_its_confirmation_on_email_and_sms_both(
         later = await wait_messages(http, sandbox, prefix, 3)
         assert steps(later, prefix)[2] == "shipped" and later[2]["channel"] == "push"
         assert len(await outbox(http, sandbox, prefix)) == 3  # only the first confirmation doubles
+
+
+async def test_an_sfcc_app_registration_is_enough_for_push(
+    http: httpx.AsyncClient, sandbox: Served, ingress: Served
+) -> None:
+    """No preferences saved with us: the profile's push token, copied onto the order by the cartridge."""
+    shop = SfccShop(http, sandbox.url, ingress.url, SFCC_SECRET)
+    oid = order_id()
+    token = f"app-{uuid.uuid4().hex[:10]}"
+    doc = {**order_document(oid, customer_no=f"app{oid}"), "c_pushToken": token}
+    await shop.seeds.put("orders", oid, doc)
+    assert (await shop.post("order.created", doc)).status_code == 202
+    [confirmed] = await wait_messages(http, sandbox, shop.order_workflow_id(oid) + ":", 1)
+    assert (confirmed["channel"], confirmed["to"]) == ("push", token)

@@ -134,6 +134,7 @@ class OrderDocument(Doc):
     c_pickupWindowEnd: datetime | None = None
     c_previousPickupWindowEnd: datetime | None = None
     c_estimatedDelivery: datetime | None = None  # the carrier integration's current estimate
+    c_pushToken: Text = None  # the shopper's app registration (the cartridge copies it from the profile)
 
     def pickup(self, methods: PickupMethods = DEFAULT_PICKUP_METHODS) -> bool:
         return is_pickup(
@@ -188,6 +189,7 @@ class BasketDocument(Doc):
     c_checkoutUrl: Text = None
     c_locale: Text = None
     c_phone: Text = None
+    c_pushToken: Text = None
 
     def customer_ref(self) -> CustomerRef:
         info = self.customer_info
@@ -284,6 +286,7 @@ def order_snapshot(
             name=customer.name,
             email=customer.email,
             phone=customer.phone,
+            push_token=order.c_pushToken,
             locale=_language(customer.locale),
             country=billing.country_code.upper() if billing.country_code else None,
         ),
@@ -351,6 +354,7 @@ def cart_snapshot(site: str, basket: BasketDocument) -> CartSnapshot:
             name=customer.name,
             email=customer.email,
             phone=customer.phone,
+            push_token=basket.c_pushToken,
             locale=_language(customer.locale),
         ),
         lines=lines,

@@ -55,6 +55,19 @@ function toArray(collection) {
     return collection ? collection.toArray() : [];
 }
 
+/**
+ * The shopper's app registration: the device token the merchant's app saved on the profile, so
+ * order and cart news can go by push first. Added only when there is one.
+ */
+function withPushToken(customer, doc) {
+    var profile = customer && customer.profile;
+    var token = profile && profile.custom ? plain(profile.custom.pushToken) : null;
+    if (token) {
+        doc.c_pushToken = token;
+    }
+    return doc;
+}
+
 function isVip(customer) {
     var group = require('dw/system/Site').getCurrent().getCustomPreferenceValue('tidingsVipGroup') || 'VIP';
     return Boolean(customer && customer.isMemberOfCustomerGroup && customer.isMemberOfCustomerGroup(group));
@@ -78,7 +91,9 @@ function productItems(lineItemContainer) {
             product_name: item.productName || null,
             quantity: plain(item.quantity !== undefined ? item.quantity : item.quantityValue),
             base_price: amount(item.basePrice),
-            price: amount(item.price)
+            price: amount(item.price),
+            // dw.catalog.Product.brand: Tidings' brand-affinity segments
+            c_brand: (item.product && item.product.brand) || null
         });
     });
 }
@@ -129,7 +144,7 @@ function orderDocument(order) {
         // VIP purchases alert the account team; the group id is the merchant's (site preference).
         c_vip: isVip(order.customer)
     };
-    return customAttributes(order, ORDER_ATTRIBUTES, doc);
+    return withPushToken(order.customer, customAttributes(order, ORDER_ATTRIBUTES, doc));
 }
 
 /**
@@ -138,7 +153,7 @@ function orderDocument(order) {
  * @returns {Object} an OCAPI Basket document
  */
 function basketDocument(basket, checkoutUrl) {
-    return {
+    return withPushToken(basket.customer, {
         basket_id: basket.UUID,
         customer_info: customerInfo(basket),
         billing_address: address(basket.billingAddress),
@@ -148,7 +163,7 @@ function basketDocument(basket, checkoutUrl) {
         currency: basket.currencyCode,
         last_modified: plain(basket.lastModified),
         c_checkoutUrl: checkoutUrl || null
-    };
+    });
 }
 
 /**
