@@ -42,6 +42,7 @@ def order_followups(snapshot: OrderSnapshot, vip_groups: list[str], now: datetim
         "currency": snapshot.currency,
         "products": [p for p in products if p],
         "product_names": [line.name for line in snapshot.lines],
+        "brands": [line.brand for line in snapshot.lines if line.brand],
     }
     if customer.country:
         extra["country"] = customer.country

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from domain.events import Platform
 from domain.notifications import Channel, DeliveryPolicy, Recipient
@@ -30,6 +30,11 @@ def language_of(locale: str | None) -> str | None:
     if not locale or not locale.strip():
         return None
     return locale.strip().replace("-", "_").split("_")[0].lower()
+
+
+def affinity_key(name: str) -> str:
+    """How purchase history is kept and asked for: trimmed, lower-case, no "|" (the list separator)."""
+    return " ".join(name.replace("|", " ").split()).lower()
 
 
 class CustomerFacts(BaseModel):
@@ -48,6 +53,9 @@ class CustomerFacts(BaseModel):
     orders_count: int | None = None  # only ever raised by an upsert
     last_order_at: datetime | None = None  # only ever moved forward by an upsert
     total_spent: Decimal | None = None
+    # Purchase history (added to, never taken from): SKUs, product ids and names; brands.
+    products: list[str] | None = None
+    brands: list[str] | None = None
 
     @property
     def language(self) -> str | None:
@@ -89,6 +97,14 @@ class SegmentFilter(BaseModel):
     not_ordered_within_days: float | None = Field(default=None, gt=0)  # ordered before, but not in N days
     min_orders: int | None = Field(default=None, ge=1)
     never_ordered: bool = False
+    bought: list[str] | None = None  # product affinity: bought any of these (SKU, product id or name)
+    brand: list[str] | None = None  # brand affinity: bought any product of these brands
+
+    @field_validator("bought", "brand")
+    @classmethod
+    def _affinity(cls, value: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        names = _names(value, info.field_name or "affinity")
+        return None if names is None else sorted({affinity_key(n) for n in names})
 
     @field_validator("country")
     @classmethod
@@ -140,6 +156,10 @@ class SegmentFilter(BaseModel):
             parts.append(f"≥{self.min_orders} orders")
         if self.never_ordered:
             parts.append("never ordered")
+        if self.bought:
+            parts.append(f"bought {'/'.join(self.bought)}")
+        if self.brand:
+            parts.append(f"brand {'/'.join(self.brand)}")
         return ", ".join(parts) or "every customer"
 
 

@@ -133,6 +133,7 @@ class OrderLine(BaseModel):
     quantity: int = 1
     price: Decimal = Decimal(0)
     image_url: str | None = None
+    brand: str | None = None  # where the platform's order line says (brand affinity segments)
 
 
 class Shipment(BaseModel):

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from domain.campaign import AudienceCursor, CustomerFacts, SegmentFilter, language_of
+from domain.campaign import AudienceCursor, CustomerFacts, SegmentFilter, affinity_key, language_of
 from domain.events import Platform
 from store.models import CustomerRow
 
@@ -47,7 +47,33 @@ def _facts(row: CustomerRow) -> CustomerFacts:
         orders_count=row.orders_count,
         last_order_at=_utc(row.last_order_at),
         total_spent=row.total_spent,
+        products=_unpacked(row.products),
+        brands=_unpacked(row.brands),
     )
+
+
+MAX_AFFINITY = 200  # names kept per customer and list: the most recent purchases win
+
+
+def _unpacked(packed: str | None) -> list[str] | None:
+    return [name for name in packed.split("|") if name] if packed else None
+
+
+def _merged(packed: str | None, names: list[str] | None) -> str | None:
+    """The stored "|a|b|" list with `names` added (a name bought again moves to the end)."""
+    if not names:
+        return packed
+    kept = _unpacked(packed) or []
+    for name in (affinity_key(n) for n in names):
+        if name:
+            kept = [k for k in kept if k != name] + [name]
+    return "|" + "|".join(kept[-MAX_AFFINITY:]) + "|" if kept else None
+
+
+def _any_of(column: Any, names: list[str]) -> ColumnElement[bool]:
+    # Names are affinity keys: no "|" inside; LIKE's own wildcards are escaped.
+    escaped = [n.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for n in names]
+    return or_(*(column.like(f"%|{n}|%", escape="\\") for n in escaped))
 
 
 def _apply(row: CustomerRow, facts: CustomerFacts) -> None:
@@ -68,6 +94,8 @@ def _apply(row: CustomerRow, facts: CustomerFacts) -> None:
         row.last_order_at = last
     if facts.total_spent is not None:
         row.total_spent = facts.total_spent
+    row.products = _merged(row.products, facts.products)
+    row.brands = _merged(row.brands, facts.brands)
     row.updated_at = datetime.now(UTC)
 
 
@@ -94,6 +122,10 @@ def segment_clauses(
         clauses.append(CustomerRow.orders_count >= segment.min_orders)
     if segment.never_ordered:
         clauses.append(and_(CustomerRow.orders_count == 0, CustomerRow.last_order_at.is_(None)))
+    if segment.bought:
+        clauses.append(_any_of(CustomerRow.products, segment.bought))
+    if segment.brand:
+        clauses.append(_any_of(CustomerRow.brands, segment.brand))
     return clauses
 
 

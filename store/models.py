@@ -132,4 +132,7 @@ class CustomerRow(Base):
     orders_count: Mapped[int] = mapped_column(Integer, default=0)
     last_order_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     total_spent: Mapped[Decimal | None] = mapped_column(Numeric(14, 2), nullable=True)
+    # What they bought, as "|a|b|" lower-case lists (store/customers.py): affinity segments.
+    products: Mapped[str | None] = mapped_column(Text, nullable=True)
+    brands: Mapped[str | None] = mapped_column(Text, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

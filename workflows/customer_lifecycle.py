@@ -37,7 +37,13 @@ with workflow.unsafe.imports_passed_through():
         MessageStatus,
     )
     from workflows import search_attributes as sa
-    from workflows.customer_lifecycle_facts import absorb_contact, learn_profile, pending_reward, record_order
+    from workflows.customer_lifecycle_facts import (
+        absorb_contact,
+        learn_bought,
+        learn_profile,
+        pending_reward,
+        record_order,
+    )
     from workflows.customer_lifecycle_messages import (
         customer_facts,
         details,
@@ -64,6 +70,8 @@ with workflow.unsafe.imports_passed_through():
 
 # Patch: points earned without a count are the rise of the balance over the one the run knew.
 POINTS_FROM_BALANCE_PATCH = "points-from-balance"
+# Patch: an order already counted whose event names its products still updates the customers table.
+AFFINITY_PATCH = "order-affinity"
 
 # The models lived here before the split; the starter and the tests still import them from here.
 __all__ = [
@@ -194,9 +202,12 @@ class CustomerLifecycle:
             self._dirty = True
 
     def _order(self, event: CommerceEvent) -> None:
+        learned = learn_bought(self._s, event)
         counted = record_order(self._s, event)
         if counted is not None:
             self._timeline.note("note", f"order {counted} already counted")
+            if learned and workflow.patched(AFFINITY_PATCH):
+                self._dirty = True  # what was in it is news for the customers table
             return
         self._dirty = True
         self._arm_winback()

@@ -45,6 +45,27 @@ def record_order(s: LifecycleState, event: CommerceEvent) -> str | None:
     return None
 
 
+def learn_bought(s: LifecycleState, event: CommerceEvent) -> bool:
+    """Add an order's products and brands to the purchase history; True when it learned something
+    (another event of an order already counted may still name what was in it)."""
+    before = (s.products, s.brands)
+    s.products = _bought(s.products, event.extra.get("products"), event.extra.get("product_names"))
+    s.brands = _bought(s.brands, event.extra.get("brands"))
+    return (s.products, s.brands) != before
+
+
+MAX_BOUGHT = 200  # purchase history kept per customer (names), the most recent last
+
+
+def _bought(known: list[str], *lists: object) -> list[str]:
+    """Purchase history with an order's products (or brands) added: affinity segments ask for them."""
+    names = [n.strip() for found in lists if isinstance(found, list) for n in found if isinstance(n, str)]
+    kept = list(known)
+    for name in (n for n in names if n):
+        kept = [k for k in kept if k != name] + [name]
+    return kept[-MAX_BOUGHT:]
+
+
 def learn_profile(s: LifecycleState, event: CommerceEvent) -> tuple[bool, str | None]:
     """Take the profile facts of a customer update: (the birthday changed, why a birthday was refused)."""
     profile, account = s.profile, event.account

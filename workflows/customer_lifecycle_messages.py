@@ -89,6 +89,8 @@ def customer_facts(inp: CustomerLifecycleInput, s: LifecycleState) -> CustomerFa
         orders_count=s.orders_count,
         last_order_at=s.last_order_at,
         total_spent=s.total_spent,
+        products=s.products or None,
+        brands=s.brands or None,
     )
 
 

@@ -57,6 +57,8 @@ class LifecycleState(BaseModel):
     recent_orders: list[str] = Field(default_factory=list)
     last_order_at: datetime | None = None
     total_spent: Decimal | None = None
+    products: list[str] = Field(default_factory=list)  # bought: SKUs, ids, names (most recent last)
+    brands: list[str] = Field(default_factory=list)
     winback_due: datetime | None = None
     winback_sent_for: datetime | None = None  # the last order whose lapse was already won back
     birthday_occurrence: datetime | None = None  # the next birthday, calendar time

@@ -96,6 +96,7 @@ class ProductItem(Doc):
     base_price: Decimal | None = None  # one unit
     c_imageUrl: Text = None
     c_url: Text = None
+    c_brand: Text = None  # the product's brand, copied onto the line by the cartridge
 
     def unit_price(self) -> Decimal:
         return unit_price(self.base_price, self.price, self.quantity)
@@ -302,6 +303,7 @@ def order_snapshot(
                 quantity=int(item.quantity),
                 price=item.unit_price(),
                 image_url=item.c_imageUrl,
+                brand=item.c_brand,
             )
             for item in order.product_items
         ],
