@@ -12,6 +12,7 @@ import httpx
 import pytest
 from temporalio.client import Client
 
+from connectors.bigcommerce.client import BigCommerceClient
 from connectors.bigcommerce.shapes import order_snapshot
 from domain.events import Platform, customer_workflow_id
 from domain.settings import Settings
@@ -166,3 +167,21 @@ async def test_an_sap_order_feeds_the_lifecycle_and_every_order_restarts_the_win
     await eventually(recorded, what="both orders in the customers table")
     facts = await stores.customers.get("sap-commerce", shop.store, "c-9")
     assert facts is not None and facts.email == "kai@example.de"
+
+
+async def test_an_api_account_without_the_customers_scope_still_reads_the_order() -> None:
+    """A 403 from `/v3/customers` means no VIP check, not an order that cannot be told."""
+    order = {"id": 9, "status_id": 11, "total_inc_tax": "5", "currency_code": "USD", "customer_id": 4}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path.endswith("/v2/orders/9"):
+            return httpx.Response(200, json=order)
+        if "/v3/customers" in path:
+            return httpx.Response(403, json={"status": 403, "title": "You don't have a required scope"})
+        return httpx.Response(204)
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(answer))
+    client = BigCommerceClient(http, "https://api.bigcommerce.test", lambda store: "token")
+    snapshot = await client.fetch_order_snapshot("abc", "9")
+    assert snapshot.customer.customer_id == "4" and snapshot.customer_groups == []

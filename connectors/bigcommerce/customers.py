@@ -3,6 +3,7 @@ and the customer's group (`GET /v2/customer_groups/{id}`), which merchants use f
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Protocol
 
 from connectors.bigcommerce.shapes import PROVIDER, BcCustomer, BcCustomerGroup
@@ -10,6 +11,8 @@ from connectors.errors import ProviderError
 from connectors.http_errors import parse_answer
 from connectors.wire import full_name
 from domain.notifications import Recipient
+
+logger = logging.getLogger(__name__)
 
 
 class CustomerReads(Protocol):
@@ -47,7 +50,10 @@ async def customer_groups(client: CustomerReads, store_hash: str, customer_id: s
             return []
         group_raw = await client.get_customer_group(store_hash, str(group_id))
     except ProviderError as exc:
-        if exc.kind.endswith("NotFound") or exc.kind == "not_found":
+        # No such customer or group, or an API account without the Customers scope: no group. The
+        # order is still worth telling; only the VIP alert needs the group.
+        if exc.kind == "not_found" or exc.kind.endswith(("NotFound", "Forbidden")):
+            logger.warning("no customer group for customer %s of %s: %s", customer_id, store_hash, exc)
             return []
         raise
     if group_raw is None:
