@@ -14,8 +14,7 @@ from collections import deque
 from datetime import datetime, timedelta
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, WorkflowAlreadyStartedError
-from temporalio.workflow import ParentClosePolicy
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.callbacks import CallbackActivities, CaseWrite
@@ -24,13 +23,9 @@ with workflow.unsafe.imports_passed_through():
         CLOSING_STAGES,
         PROGRESS_RANK,
         CommerceEvent,
-        OrderPayload,
         OrderStage,
-        pickup_workflow_id,
-        review_workflow_id,
     )
     from domain.notifications import (
-        Category,
         Channel,
         DeliveryReceipt,
         InboundMessage,
@@ -42,6 +37,8 @@ with workflow.unsafe.imports_passed_through():
         Messenger,
         call,
     )
+    from workflows.order_handover import Handover
+    from workflows.order_messages import customer_message, team_alert
     from workflows.order_stages import (
         COLLECTED_STAGES,
         SHIPMENT_EVENTS,
@@ -49,8 +46,6 @@ with workflow.unsafe.imports_passed_through():
         stage_of,
     )
     from workflows.order_status import OrderLifecycleInput, OrderStatus
-    from workflows.pickup import Pickup, PickupInput
-    from workflows.review_request import ReviewInput, ReviewRequest
     from workflows.timeline import Timeline
 
 SEEN_EVENT_MEMORY = 500  # bounded dedupe memory; platform retries repeat within hours, not hundreds of events
@@ -58,7 +53,6 @@ SEEN_EVENT_MEMORY = 500  # bounded dedupe memory; platform retries repeat within
 HANDOVER_PATCH = "post-purchase-journeys"
 ACK_PATCH = "customer-acknowledgments"  # acknowledgments written back to the platform
 ACCOUNT_TEAM_PATCH = "account-team-alerts"  # expedited-shipping requests alert the account team
-ACCOUNT_TEAM_REASONS = frozenset({"high_value", "expedited"})
 # A store's "confirmation on email and SMS both": the first confirmation goes out twice, once each.
 CONFIRMATION_BOTH_PATCH = "confirmation-email-and-sms"
 # A paid order past the ship SLA tells the customer too, once, with the platform's new estimate.
@@ -91,8 +85,7 @@ class OrderLifecycle:
         self._note = self._timeline.note
         self._messenger = Messenger(self._note)
         self._acks: list[InboundMessage] = []
-        self._pickup_id: str | None = None  # set once the pickup journey has the order
-        self._review_id: str | None = None
+        self._handover = Handover(inp.platform, inp.store, inp.order_id, self._note)  # pickup, review
         self._confirmed = False  # the order's first confirmation went out
 
     # --- signals and queries -------------------------------------------------------------------
@@ -227,7 +220,7 @@ class OrderLifecycle:
             return
         await self._advance(announced, event)
         if workflow.patched(HANDOVER_PATCH):
-            await self._hand_over(announced, event)
+            await self._handover.hand_over(announced, event, self._snapshot, self._policy)
 
     async def _hydrate(self) -> bool:
         first = self._snapshot is None
@@ -267,7 +260,7 @@ class OrderLifecycle:
             if stage is OrderStage.DELIVERED:
                 self._settled_at = now
             self._set_stage_attribute()
-            if self._pickup_id is not None and stage in COLLECTED_STAGES:
+            if self._handover.pickup_id is not None and stage in COLLECTED_STAGES:
                 self._note(
                     "note", f"{stage}: the pickup journey thanks the customer", event_id=event.event_id
                 )
@@ -321,75 +314,11 @@ class OrderLifecycle:
         except ActivityError as err:
             self._note("callback", f"could not write back: {err.cause or err}")
 
-    async def _hand_over(self, stage: OrderStage, event: CommerceEvent) -> None:
-        """Start the pickup and review journeys when the order gets there, and keep them told. They
-        are children that outlive this run (ParentClosePolicy.ABANDON): their timers are their own."""
-        assert self._snapshot is not None
-        platform, store, order_id = self._inp.platform, self._inp.store, self._inp.order_id
-        forwarded = event.model_copy(
-            update={
-                "order": (event.order or OrderPayload(order_id=order_id)).model_copy(update={"stage": stage})
-            }
-        )
-        if stage is OrderStage.AWAITING_PICKUP and self._pickup_id is None:
-            self._pickup_id = await self._start_child(
-                Pickup.run,
-                PickupInput(platform=platform, store=store, order=self._snapshot, policy=self._policy.pickup),
-                pickup_workflow_id(platform, store, order_id),
-            )
-        elif self._pickup_id is not None:
-            await self._tell(self._pickup_id, forwarded)
-        if stage is OrderStage.DELIVERED and self._review_id is None:
-            self._review_id = await self._start_child(
-                ReviewRequest.run,
-                ReviewInput(platform=platform, store=store, order=self._snapshot, policy=self._policy.review),
-                review_workflow_id(platform, store, order_id),
-            )
-        elif self._review_id is not None and stage in CLOSING_STAGES | {
-            OrderStage.PARTIALLY_REFUNDED,
-            OrderStage.DISPUTED,
-        }:
-            await self._tell(self._review_id, forwarded)
-
-    async def _start_child(self, run: object, arg: object, workflow_id: str) -> str:
-        try:
-            await workflow.start_child_workflow(
-                run,  # type: ignore[arg-type]
-                arg,
-                id=workflow_id,
-                parent_close_policy=ParentClosePolicy.ABANDON,
-            )
-            self._note("note", f"handed over to {workflow_id}")
-        except WorkflowAlreadyStartedError:
-            self._note("note", f"{workflow_id} already running")
-        return workflow_id
-
-    async def _tell(self, workflow_id: str, event: CommerceEvent) -> None:
-        try:
-            await workflow.get_external_workflow_handle(workflow_id).signal("commerce_event", event)
-        except Exception as err:  # the journey has finished: nothing left to tell it
-            self._note("note", f"{workflow_id} not told ({err})")
-
     def _set_stage_attribute(self) -> None:
         if self._stage is not None:
             sa.upsert(stage=self._stage.value)
 
     # --- messages ------------------------------------------------------------------------------
-
-    def _context(self) -> dict[str, object]:
-        assert self._snapshot is not None
-        snap = self._snapshot.model_dump(mode="json")
-        shipments = snap["shipments"]
-        return {
-            "order": snap,
-            "customer": snap["customer"],
-            "shipment": shipments[-1] if shipments else None,
-            "link": shipments[-1]["tracking_link"] if shipments else None,
-        }
-
-    def _customer_key(self) -> str | None:
-        customer = self._snapshot.customer.customer_id if self._snapshot else None
-        return f"{self._inp.platform}:{self._inp.store}:{customer}" if customer else None
 
     async def _announce(self, stage: OrderStage, step_key: str) -> None:
         self._announced.add(step_key)
@@ -412,17 +341,17 @@ class OrderLifecycle:
         self, step: str, step_key: str, channels: list[Channel], **context: object
     ) -> MessageRequest:
         assert self._snapshot is not None
-        return MessageRequest(
-            key=f"{workflow.info().workflow_id}:{step_key}",
-            workflow_id=workflow.info().workflow_id,
-            journey="order",
-            step=step,
-            category=Category.TRANSACTIONAL,
-            channels=channels,
-            recipient=self._snapshot.customer,
-            context={**self._context(), **context},
-            customer_key=self._customer_key(),
-            policy=self._policy.delivery,
+        inp = self._inp
+        return customer_message(
+            workflow.info().workflow_id,
+            inp.platform,
+            inp.store,
+            self._snapshot,
+            self._policy,
+            step,
+            step_key,
+            channels,
+            **context,
         )
 
     async def _tell_delay(self) -> None:
@@ -447,25 +376,9 @@ class OrderLifecycle:
         self._note("alert", f"operations alerted: {reason}")
         if self._snapshot is None:
             return
-        team, channels = self._policy.ops_team, self._policy.ops_channels
-        if reason in ACCOUNT_TEAM_REASONS and self._policy.account_team is not None:
-            team, channels = self._policy.account_team, self._policy.account_channels
         await self._send(
-            MessageRequest(
-                key=f"{workflow.info().workflow_id}:ops:{reason}",
-                workflow_id=workflow.info().workflow_id,
-                journey="ops",
-                step=reason,
-                category=Category.OPERATIONAL,
-                channels=channels,
-                recipient=team,
-                policy=self._policy.delivery,
-                context={
-                    **self._context(),
-                    "stage": self._stage.value if self._stage else None,
-                    "ship_sla_hours": self._policy.ship_sla.total_seconds() / 3600,
-                    **context,
-                },
+            team_alert(
+                workflow.info().workflow_id, self._snapshot, self._policy, reason, self._stage, **context
             )
         )
 
