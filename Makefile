@@ -31,8 +31,8 @@ dev: $(STAMP)
 	$(BIN)/tidings dev
 
 bench: $(STAMP)
-	$(BIN)/python bench/ingress_throughput.py
-	$(BIN)/python bench/restock_rate.py
+	$(BIN)/python -m bench $(BENCH_ARGS)
+	$(BIN)/python -m bench.report
 
 # The image installs exactly these versions (hashes checked): regenerate after changing dependencies.
 lock: $(STAMP)

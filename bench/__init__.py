@@ -1,0 +1,1 @@
+"""`make bench` and its parts: see bench/run.py."""
