@@ -7,12 +7,17 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import httpx
 import pytest
 from pydantic import ValidationError
+from temporalio.client import Client
 
 from domain.notifications import Channel
 from domain.settings import Settings
+from starter.ingress import create_app as create_ingress
 from starter.journeys import cart_policy
+from tests.conftest import API_TOKEN, WEBHOOK_SECRET, Served, free_port
+from tests.shop import Shop, eventually
 
 STORES = """
 [[stores]]
@@ -69,3 +74,56 @@ def test_a_rule_by_segment_is_refused_rather_than_silently_never_matching() -> N
     with pytest.raises(ValidationError, match="segment is not supported"):
         rule = {"segment": "vip", "steps": [{"name": "x", "after": 60, "channels": ["email"]}]}
         Settings.model_validate({"cart_rules": [rule]})
+
+
+async def test_a_big_cart_on_a_store_with_rules_follows_its_own_sequence_end_to_end(
+    client: Client, settings: Settings, worker: None, http: httpx.AsyncClient, sandbox: Served, tmp_path: Path
+) -> None:
+    """BigCommerce's `store/cart/abandoned` into an ingress reading a stores file whose store sends
+    carts of 500 or more their contents first (by email), and smaller carts the default reminder."""
+    shop = Shop(http, sandbox.url, "", WEBHOOK_SECRET, API_TOKEN)
+    path = tmp_path / "stores.toml"
+    path.write_text(
+        f"""
+[[stores]]
+platform = "bigcommerce"
+store = "{shop.store}"
+settings = {{ cart_rules = [
+  {{ min_cart_value = 500, steps = [{{ name = "cart_contents", after = "PT1H", channels = ["email"] }}] }},
+] }}
+"""
+    )
+    ruled = Settings.model_validate(
+        {**settings.model_dump(), "stores_file": path, "ingress_port": free_port()}
+    )
+
+    async def same_client() -> Client:
+        return client
+
+    async with Served(create_ingress(ruled, same_client), ruled.ingress_port) as ingress:
+        shop.ingress = ingress.url
+        for customer in (31, 32):
+            opted = await http.put(
+                f"{ingress.url}/customers/bigcommerce/{shop.store}/{customer}/preferences",
+                json={"marketing_opt_in": ["email"]},
+                headers={"Authorization": f"Bearer {API_TOKEN}"},
+            )
+            opted.raise_for_status()
+        await shop.seed_cart("big-cart", customer_id=31, email="big@example.com", amount="750.00")
+        await shop.seed_cart("small-cart", customer_id=32, email="small@example.com", amount="40.00")
+        assert (await shop.cart_event("abandoned", "big-cart")).status_code == 202
+        assert (await shop.cart_event("abandoned", "small-cart")).status_code == 202
+
+        async def both() -> bool:
+            return all(
+                [
+                    await shop.journey_messages(f"cart:bigcommerce:{shop.store}:{c}:")
+                    for c in ("big-cart", "small-cart")
+                ]
+            )
+
+        await eventually(both, timeout=60, what="each cart's first message")
+    [big] = await shop.journey_messages(f"cart:bigcommerce:{shop.store}:big-cart:")
+    assert big["reference"].endswith(":cart_contents") and big["to"] == "big@example.com"
+    [small] = await shop.journey_messages(f"cart:bigcommerce:{shop.store}:small-cart:")
+    assert small["reference"].endswith(":first_reminder") and small["to"] == "small@example.com"
