@@ -67,6 +67,8 @@ async def test_a_moved_window_and_an_arrival_by_push_action(
     assert replied.status_code == 202 and replied.json()["handling"] == "routed", replied.text
     [alert] = await wait_messages(http, sandbox, workflow_id + ":ops:customer_here", 1)
     assert "Bay/car: blue Fiat, bay 7" in str(alert["body"] or alert["text"])
+    [ack] = await wait_messages(http, sandbox, workflow_id + ":arrival_ack", 1)
+    assert (ack["channel"], ack["to"]) == ("push", token)  # answered where they wrote
 
     await shop.move(oid, OrderStage.DELIVERED)  # collected
     result = await client.get_workflow_handle(workflow_id, result_type=PickupStatus).result()

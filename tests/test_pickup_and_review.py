@@ -88,6 +88,9 @@ async def test_here_by_sms_reply_alerts_the_store_with_the_bay_and_collection_sa
     alert = (await shop.journey_messages(prefix + ":ops:"))[0]
     said = str(alert["body"] or alert["text"])
     assert "here to collect order #402" in said and "Bay/car: bay 4 red Golf" in said
+    await eventually(lambda: _messages(shop, prefix + ":arrival_ack", 1), what="the acknowledgment")
+    [ack] = await shop.journey_messages(prefix + ":arrival_ack")
+    assert ack["to"] == phone and "bringing order #402 out" in str(ack["text"])
 
     await shop.status_changed(402, 10, previous=8)  # collected: BigCommerce marks it Completed
     result = await client.get_workflow_handle(prefix, result_type=PickupStatus).result()

@@ -43,6 +43,7 @@ CONVERSATION_PATCH = "pickup-conversation"  # runs recorded before it never open
 # "HERE, bay 4, red Golf": the words after HERE go to the store team (runs recorded before took a
 # bare HERE only).
 CURBSIDE_PATCH = "curbside-details"
+ARRIVAL_ACK_PATCH = "curbside-ack"  # the customer hears the team is on its way out
 DETAILS_MAX = 80  # characters of bay/car description passed on (an SMS, a push line)
 COLLECTED_STAGES = frozenset({OrderStage.DELIVERED, OrderStage.SHIPPED})
 # "HERE" in the languages we write in (the translated SMS ask for HERE, but people answer in theirs).
@@ -239,9 +240,11 @@ class Pickup:
         details = arrival_details(message)
         if details:
             self._arrival_details = details
-        await self._alert(
-            "customer_here", key_suffix=f"{len(self._timeline.entries)}", arrival=details or None
-        )
+        suffix = f"{len(self._timeline.entries)}"
+        await self._alert("customer_here", key_suffix=suffix, arrival=details or None)
+        if workflow.patched(ARRIVAL_ACK_PATCH):  # on the channel they wrote on, else the usual ones
+            channels = [message.channel, *(c for c in self._policy.channels if c is not message.channel)]
+            await self._tell_customer("arrival_ack", key_suffix=suffix, channels=channels)
 
     async def _expire(self) -> None:
         self._state = "expired"
@@ -275,7 +278,9 @@ class Pickup:
             "link": None,
         }
 
-    async def _tell_customer(self, step: str, key_suffix: str | None = None) -> None:
+    async def _tell_customer(
+        self, step: str, key_suffix: str | None = None, channels: list[Channel] | None = None
+    ) -> None:
         wf = workflow.info().workflow_id
         customer = self._inp.order.customer
         await self._messenger.send(
@@ -285,7 +290,7 @@ class Pickup:
                 journey="pickup",
                 step=step,
                 category=Category.TRANSACTIONAL,
-                channels=self._policy.channels,
+                channels=channels or self._policy.channels,
                 recipient=customer,
                 context=self._context(),
                 customer_key=(
