@@ -54,7 +54,7 @@ class PurchasesRef(BaseModel):
     since: datetime
 
 
-OrderTeller = Callable[[OrderSnapshot], Awaitable[None]]
+OrderTeller = Callable[[OrderSnapshot, PlatformClients], Awaitable[None]]
 
 
 class HydrationActivities:
@@ -79,7 +79,7 @@ class HydrationActivities:
         table = self.tracking(ref.platform, ref.store)
         snapshot = snapshot.model_copy(update={"shipments": with_tracking_links(snapshot.shipments, table)})
         if self.tell is not None:
-            await self.tell(snapshot)
+            await self.tell(snapshot, self.platforms)
         return snapshot
 
     @activity.defn(name="hydrate_cart")

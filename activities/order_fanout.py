@@ -9,15 +9,19 @@ once), so the reads of one order's later stages tell nothing new."""
 
 from __future__ import annotations
 
+import logging
 from collections import OrderedDict
 from datetime import UTC, datetime
 
 from temporalio import activity
 
+from activities.platforms import PlatformClients
+from connectors.errors import ProviderError
 from domain.events import AccountPayload, AlertKind, AlertPayload, CommerceEvent, CustomerRef, EventType
 from domain.notifications import OrderSnapshot
 from domain.settings import Settings
 
+logger = logging.getLogger(__name__)
 TOLD_MEMORY = 4096  # orders this worker already told about: a cheap skip, the journeys dedupe anyway
 
 
@@ -84,6 +88,25 @@ def vip_group(groups: list[str], vip_groups: list[str]) -> str | None:
     return next((g for g in groups if g.strip().lower() in wanted), None)
 
 
+async def with_brands(snapshot: OrderSnapshot, platforms: PlatformClients) -> OrderSnapshot:
+    """The order's lines with their brands from the catalog where the line does not name one (brand
+    affinity). Best effort: a catalog that cannot answer leaves the brands out, not the order."""
+    client = platforms.get(snapshot.platform)
+    ids = [line.product_id for line in snapshot.lines if line.product_id and not line.brand]
+    if client is None or not ids:
+        return snapshot
+    try:
+        found = {p.product_id: p.brand for p in await client.fetch_products(snapshot.store, ids) if p.brand}
+    except ProviderError as exc:
+        logger.warning("no brands for order %s: %s", snapshot.order_id, exc)
+        return snapshot
+    lines = [
+        line.model_copy(update={"brand": found.get(line.product_id or "")}) if not line.brand else line
+        for line in snapshot.lines
+    ]
+    return snapshot.model_copy(update={"lines": lines})
+
+
 class OrderFanout:
     """Delivers `order_followups` through the worker's Temporal client (signal-with-start, like the
     ingress). A failure raises, so the read is retried and nothing is lost."""
@@ -92,10 +115,11 @@ class OrderFanout:
         self.settings = settings
         self._told: OrderedDict[str, None] = OrderedDict()
 
-    async def __call__(self, snapshot: OrderSnapshot) -> None:
+    async def __call__(self, snapshot: OrderSnapshot, platforms: PlatformClients) -> None:
         key = f"{snapshot.platform.value}:{snapshot.store}:{snapshot.order_id}"
         if key in self._told:
             return
+        snapshot = await with_brands(snapshot, platforms)
         # Imported here: the journeys module imports the workflows, which import the activities.
         from starter.journeys import deliver_event
 

@@ -231,3 +231,4 @@ class ProductInfo(BaseModel):
     url: str | None = None
     image_url: str | None = None
     replenish_days: int | None = None  # set for consumables: days one unit lasts
+    brand: str | None = None  # brand-affinity segments (from the order's products)

@@ -11,14 +11,16 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
+from connectors.sap_commerce.catalog_documents import SapProduct
+from connectors.sap_commerce.document_mapping import product_info as sap_product_info
 from connectors.sfcc.simulate import order_document
 from domain.campaign import CustomerFacts, SegmentFilter
 from domain.events import Platform
 from domain.settings import Settings
 from store.stores import Stores
-from tests.conftest import SFCC_SECRET, Served
+from tests.conftest import API_TOKEN, SFCC_SECRET, WEBHOOK_SECRET, Served
 from tests.platforms.sfcc import SfccShop
-from tests.shop import eventually
+from tests.shop import Shop, eventually
 
 
 def facts(store: str, customer_id: str, **bought: Any) -> CustomerFacts:
@@ -73,3 +75,38 @@ async def test_an_sfcc_orders_products_and_brands_reach_the_customers_table(
         assert await audience(opened, site.store, brand=["acme"]) == []
     finally:
         await opened.close()
+
+
+async def test_a_bigcommerce_orders_brands_come_from_the_catalog(
+    http: httpx.AsyncClient, sandbox: Served, ingress: Served, settings: Settings
+) -> None:
+    shop = Shop(http, sandbox.url, ingress.url, WEBHOOK_SECRET, API_TOKEN)
+    base = f"{sandbox.url}/sandbox/bigcommerce/{shop.store}"
+    (await http.put(f"{base}/brands/5", json={"name": "Fellow"})).raise_for_status()
+    (await http.put(f"{base}/products/21", json={"name": "Stagg Kettle", "brand_id": 5})).raise_for_status()
+    order = {
+        "id": 7001,
+        "customer_id": 61,
+        "status_id": 11,
+        "total_inc_tax": "165.00",
+        "currency_code": "USD",
+        "billing_address": {"first_name": "Ida", "email": "ida@example.com"},
+        "products": [{"name": "Stagg Kettle", "sku": "STAGG", "product_id": 21, "price_inc_tax": "165.00"}],
+    }
+    (await http.put(f"{base}/orders/7001", json=order)).raise_for_status()
+    assert (await shop.created(7001)).status_code == 202
+    opened = await Stores.open(settings.database_url)
+    try:
+
+        async def recorded() -> bool:
+            return await audience(opened, shop.store, brand=["fellow"]) == ["61"]
+
+        await eventually(recorded, timeout=60, what="the catalog's brand in the customers table")
+        assert await audience(opened, shop.store, bought=["stagg"]) == ["61"]
+    finally:
+        await opened.close()
+
+
+def test_sap_products_name_their_brand_by_manufacturer() -> None:
+    product = SapProduct.model_validate({"code": "K-1", "name": "Kettle", "manufacturerName": "Fellow"})
+    assert sap_product_info(product).brand == "Fellow"

@@ -199,6 +199,7 @@ async def test_products_through_the_client(sandbox: Sandbox) -> None:
             "url": "/linen-wash/",
             "image_url": None,
             "replenish_days": 45,
+            "brand": None,
         },
         {
             "product_id": "77",
@@ -208,6 +209,7 @@ async def test_products_through_the_client(sandbox: Sandbox) -> None:
             "url": "/linen-shirt/",
             "image_url": "https://cdn.example/ls-1.jpg",
             "replenish_days": None,
+            "brand": None,
         },
     ]
 

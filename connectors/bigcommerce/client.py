@@ -184,7 +184,13 @@ class BigCommerceClient:
             for item in await self._by_ids(store_hash, "/v3/catalog/categories", category_ids):
                 category = _parse(BcCategory, item, "category")
                 names[str(category.id)] = category.name
-        return [product_info(products[i], names) for i in wanted if i in products]
+        brand_ids = list(dict.fromkeys(b for p in products.values() if (b := id_or_none(p.brand_id))))
+        brands: dict[str, str] = {}
+        if brand_ids:
+            for item in await self._by_ids(store_hash, "/v3/catalog/brands", brand_ids):
+                brand = _parse(BcCategory, item, "brand")  # the same {id, name} shape
+                brands[str(brand.id)] = brand.name
+        return [product_info(products[i], names, brands) for i in wanted if i in products]
 
     async def get_product(self, store_hash: str, product_id: str) -> dict[str, Any]:
         """The V3 catalog product's `data` object. A product the catalog does not have raises a

@@ -161,6 +161,7 @@ class BcCatalogProduct(Wire):
     custom_url: Annotated[BcCustomUrl | None, BeforeValidator(object_or_none)] = None
     primary_image: Annotated[BcImage | None, BeforeValidator(object_or_none)] = None
     custom_fields: list[BcCustomField] = Field(default_factory=list)
+    brand_id: int | str | None = None  # 0: no brand
 
 
 class BcCategory(Wire):
@@ -243,7 +244,9 @@ def cart_snapshot(
     )
 
 
-def product_info(product: BcCatalogProduct, category_names: dict[str, str]) -> ProductInfo:
+def product_info(
+    product: BcCatalogProduct, category_names: dict[str, str], brand_names: dict[str, str] | None = None
+) -> ProductInfo:
     return ProductInfo(
         product_id=str(product.id),
         name=product.name,
@@ -252,6 +255,7 @@ def product_info(product: BcCatalogProduct, category_names: dict[str, str]) -> P
         url=product.custom_url.url if product.custom_url else None,  # storefront-relative path
         image_url=product.primary_image.url_standard if product.primary_image else None,
         replenish_days=replenish_days(product.custom_fields),
+        brand=(brand_names or {}).get(id_or_none(product.brand_id) or ""),
     )
 
 

@@ -23,6 +23,7 @@ class BigCommerceCatalog:
     carts: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     products: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     categories: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    brands: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
 
 
 _CATALOGS: WeakKeyDictionary[SandboxState, BigCommerceCatalog] = WeakKeyDictionary()

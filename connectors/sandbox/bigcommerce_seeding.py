@@ -155,3 +155,12 @@ async def seed_category(
     category.setdefault("is_visible", True)
     category.setdefault("custom_url", {"url": f"/{_slug(name)}/", "is_customized": False})
     return seeded(catalog.categories, (store_hash, category_id), category)
+
+
+@router.put("/sandbox/bigcommerce/{store_hash}/brands/{brand_id}")
+async def seed_brand(store_hash: str, brand_id: str, request: Request, catalog: Catalog) -> dict[str, Any]:
+    """Body: a V3 brand `data` object with at least `name`; products join it by `brand_id`."""
+    brand = await json_object(request)
+    _required_name(brand, "brand")
+    brand.setdefault("id", record_id(brand_id))
+    return seeded(catalog.brands, (store_hash, brand_id), brand)

@@ -204,3 +204,20 @@ async def list_categories(
         if store == store_hash and (wanted is None or category_id in wanted)
     ]
     return _v3_page(categories, limit, page)
+
+
+@router.get("/stores/{store_hash}/v3/catalog/brands", dependencies=[V3Auth])
+async def list_brands(
+    store_hash: str,
+    catalog: Catalog,
+    ids: Annotated[str | None, Query(alias="id:in")] = None,
+    limit: int = V3_DEFAULT_LIMIT,
+    page: int = 1,
+) -> JSONResponse:
+    wanted = _wanted_ids(ids)
+    brands = [
+        brand
+        for (store, brand_id), brand in catalog.brands.items()
+        if store == store_hash and (wanted is None or brand_id in wanted)
+    ]
+    return _v3_page(brands, limit, page)

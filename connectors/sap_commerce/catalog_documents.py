@@ -72,4 +72,5 @@ class SapProduct(SapWire):
     supercategories: Annotated[list[SapCategory], BeforeValidator(none_to_list)] = Field(default_factory=list)
     picture: SapMedia | None = None
     replenish_days: int | None = Field(default=None, alias="replenishDays")
+    manufacturer_name: Text = Field(default=None, alias="manufacturerName")  # the brand
     integration_key: Text = Field(default=None, alias="integrationKey")

@@ -177,6 +177,7 @@ def product_info(product: SapProduct) -> ProductInfo:
         replenish_days=product.replenish_days
         if product.replenish_days and product.replenish_days > 0
         else None,
+        brand=product.manufacturer_name,
     )
 
 

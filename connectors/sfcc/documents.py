@@ -225,6 +225,7 @@ class ProductDocument(Doc):
     price: Decimal | None = None
     currency: Text = None
     primary_category_id: Text = None
+    brand: Text = None
     inventory: Inventory | None = None
     image_groups: list[ImageGroup] = Field(default_factory=list)
     c_url: Text = None
@@ -378,6 +379,7 @@ def product_info(product: ProductDocument) -> ProductInfo:
         url=product.c_url,
         image_url=product.image(),
         replenish_days=product.c_replenishDays,
+        brand=product.brand,
     )
 
 
