@@ -6,6 +6,9 @@ temporal_client.py), with a provider of its own that keeps spans in memory."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -145,3 +148,30 @@ async def test_one_trace_runs_from_the_webhook_to_the_opentext_call(
         for s in finished
         if s.context.trace_id == request.context.trace_id
     )
+
+
+NO_EXPORTER = """
+import httpx
+from opentelemetry import trace
+from starter.observability.tracing import configure_tracing, instrument_http_client
+
+configure_tracing("tidings-worker")
+with trace.get_tracer("t").start_as_current_span("work") as span:
+    context = span.get_span_context()
+    print(span.is_recording(), context.is_valid)
+client = httpx.AsyncClient()
+before = client._transport
+instrument_http_client(client)
+print(client._transport is before)
+"""
+
+
+def test_without_an_exporter_spans_keep_their_ids_but_nothing_is_recorded() -> None:
+    """A process with nowhere to send spans pays next to nothing: none is recorded and the HTTP client
+    is not wrapped, yet trace ids exist for the logs (configure_tracing sets the process's global
+    provider, once: hence a process of its own)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    done = subprocess.run(
+        [sys.executable, "-c", NO_EXPORTER], capture_output=True, text=True, env=env, timeout=60, check=True
+    )
+    assert done.stdout.split() == ["False", "True", "True"]

@@ -1,13 +1,17 @@
 """One trace from the webhook request through the workflow to the OpenText call.
 
-Three instrumentations share one tracer provider: FastAPI's (the ingress request, the server span),
-Temporal's `TracingInterceptor` (client calls, workflow and activity spans, carried in Temporal
-headers), and httpx's on the worker's shared client (the OpenText and platform API calls).
+One tracer provider for three layers: FastAPI's instrumentation (the ingress request, the server
+span), Temporal's `TracingInterceptor` (client calls, workflow and activity spans, carried in Temporal
+headers), and one client span per request of the worker's shared httpx client (the OpenText and
+platform API calls: `_TracedTransport`, a few attributes, not the httpx instrumentation's wrapper,
+which cost a quarter of the worker's CPU).
 
 A process configures the global provider once, from the standard `OTEL_*` variables
 (`configure_tracing`); tests pass a provider of their own to each function instead, since the global
 one can be set only once per process. With neither, every function here does nothing, so a CLI
-command that never configured tracing pays nothing for it.
+command that never configured tracing pays nothing for it. With no exporter configured, spans are
+created but never recorded (the sampler drops them): their ids still propagate and correlate logs,
+and the httpx client is left alone.
 """
 
 from __future__ import annotations
@@ -19,13 +23,13 @@ from typing import Any
 import httpx
 import temporalio.client
 from fastapi import FastAPI
-from opentelemetry import trace
+from opentelemetry import propagate, trace
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
-from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
-from opentelemetry.trace import SpanContext
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, Sampler
+from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode
 from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.worker import ActivityInboundInterceptor, ExecuteActivityInput
 
@@ -35,16 +39,20 @@ INSTRUMENTATION_NAME = "tidings"
 UNTRACED_PATHS = "/healthz,/metrics"  # probes and scrapes: many, and no journey behind them
 
 _configured: TracerProvider | None = None
+_exporting = False  # whether the configured provider sends spans anywhere
 # Set inside each activity attempt's task and never reset: the SDK logs the attempt's outcome
 # ("Completing activity as failed") after the span has ended, in the same task.
 _activity_span: ContextVar[SpanContext | None] = ContextVar("tidings_activity_span", default=None)
 
 
-def tracer_provider(service_name: str, *processors: SpanProcessor) -> TracerProvider:
+def tracer_provider(
+    service_name: str, *processors: SpanProcessor, sampler: Sampler | None = None
+) -> TracerProvider:
     """An SDK provider for `service_name`, unless `OTEL_SERVICE_NAME` names the service; the other
-    resource variables (`OTEL_RESOURCE_ATTRIBUTES`) and the sampler (`OTEL_TRACES_SAMPLER`) apply."""
+    resource variables (`OTEL_RESOURCE_ATTRIBUTES`) and, unless `sampler` is given, the sampler
+    (`OTEL_TRACES_SAMPLER`) apply."""
     name = os.environ.get("OTEL_SERVICE_NAME") or service_name
-    provider = TracerProvider(resource=Resource.create({SERVICE_NAME: name}))
+    provider = TracerProvider(resource=Resource.create({SERVICE_NAME: name}), sampler=sampler)
     for processor in processors:
         provider.add_span_processor(processor)
     return provider
@@ -55,7 +63,7 @@ def configure_tracing(service_name: str) -> TracerProvider | None:
     `create_app()`. Spans go to OTLP/HTTP when `OTEL_EXPORTER_OTLP_ENDPOINT` (or its traces variant) is
     set, and nowhere otherwise: the ids still correlate logs and propagate. `OTEL_SDK_DISABLED=true`
     turns tracing off (None)."""
-    global _configured
+    global _configured, _exporting
     if _configured is not None:
         return _configured
     if os.environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
@@ -66,7 +74,9 @@ def configure_tracing(service_name: str) -> TracerProvider | None:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
         processors.append(BatchSpanProcessor(OTLPSpanExporter()))  # endpoint, headers, timeout from env
-    _configured = tracer_provider(service_name, *processors)
+    _exporting = bool(processors)
+    # Nowhere to send spans: record none (ids are still made, so logs correlate and headers carry them).
+    _configured = tracer_provider(service_name, *processors, sampler=None if _exporting else ALWAYS_OFF)
     trace.set_tracer_provider(_configured)
     return _configured
 
@@ -114,8 +124,33 @@ def instrument_app(app: FastAPI, provider: TracerProvider | None = None) -> None
 
 
 def instrument_http_client(client: httpx.AsyncClient, provider: TracerProvider | None = None) -> None:
-    """A client span per request of this shared client (and W3C trace headers on it)."""
-    chosen = _provider(provider)
+    """A client span per request of this shared client (and W3C trace headers on it); nothing when
+    the process's provider exports nowhere (the activity's own span is what logs correlate with)."""
+    chosen = provider if provider is not None else (_configured if _exporting else None)
     if chosen is None:
         return
-    HTTPXClientInstrumentor.instrument_client(client, tracer_provider=chosen)
+    client._transport = _TracedTransport(client._transport, chosen.get_tracer(INSTRUMENTATION_NAME))
+
+
+class _TracedTransport(httpx.AsyncBaseTransport):
+    """One CLIENT span around each request, with the method, URL and status code, and the trace
+    context in the request's headers."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, tracer: trace.Tracer) -> None:
+        self.inner = inner
+        self.tracer = tracer
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        attributes = {"http.request.method": request.method, "url.full": str(request.url)}
+        with self.tracer.start_as_current_span(
+            request.method, kind=SpanKind.CLIENT, attributes=attributes
+        ) as span:
+            propagate.inject(request.headers)
+            response = await self.inner.handle_async_request(request)
+            span.set_attribute("http.response.status_code", response.status_code)
+            if response.status_code >= 500:
+                span.set_status(Status(StatusCode.ERROR))
+            return response
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
