@@ -6,6 +6,7 @@ method chosen at checkout."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -14,6 +15,8 @@ from temporalio.client import Client
 
 from connectors.bigcommerce.client import BigCommerceClient
 from connectors.bigcommerce.shapes import order_snapshot
+from connectors.sap_commerce import simulate as sap_simulate
+from connectors.sap_commerce.webhooks import ORDER_IO
 from domain.events import Platform, customer_workflow_id
 from domain.settings import Settings
 from store.stores import Stores
@@ -185,3 +188,22 @@ async def test_an_api_account_without_the_customers_scope_still_reads_the_order(
     client = BigCommerceClient(http, "https://api.bigcommerce.test", lambda store: "token")
     snapshot = await client.fetch_order_snapshot("abc", "9")
     assert snapshot.customer.customer_id == "4" and snapshot.customer_groups == []
+
+
+async def test_an_sap_order_of_a_vip_group_alerts_the_account_team(
+    http: httpx.AsyncClient, sandbox: Served, ingress: Served
+) -> None:
+    shop = SapShop(http, sandbox.url, ingress.url, SAP_USER, SAP_PASSWORD)
+    doc = sap_simulate.order_document(
+        shop.store, "V-1", status="PAYMENT_CAPTURED", customer_id="c-vip", placed_at=datetime.now(UTC)
+    )
+    doc["user"]["groups"] = [{"uid": "customergroup"}, {"uid": "vip"}]
+    await shop.seeds.put("orders", "V-1", doc)
+    assert (await shop.post(ORDER_IO, doc, operation="Created")).status_code == 202
+
+    async def alerted() -> bool:
+        return bool(await outbox(http, sandbox, f"alerts:sap-commerce:{shop.store}:vip_purchase"))
+
+    await eventually(alerted, timeout=60, what="the VIP alert")
+    [vip] = await outbox(http, sandbox, f"alerts:sap-commerce:{shop.store}:vip_purchase")
+    assert vip["to"] == "accounts@example.com" and "V-1" in vip["body"]

@@ -55,6 +55,7 @@ ORDER_EXPAND = ",".join(
     (
         "status",
         "user",
+        "user/groups",
         "paymentAddress",
         "deliveryAddress",
         "currency",

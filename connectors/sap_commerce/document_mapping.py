@@ -139,9 +139,19 @@ def order_snapshot(site: str, order: SapOrder) -> OrderSnapshot:
             )
             for c in consignments
             if is_sent(c) or c.tracking_id
-        ],
+        ]
+        or _planned(order),
         shipping_city=order.delivery_address.town if order.delivery_address else None,
+        customer_groups=[group.uid for group in order.user.groups] if order.user else [],
     )
+
+
+def _planned(order: SapOrder) -> list[Shipment]:
+    """Before a consignment ships, the order's delivery mode stands for its shipment: the order
+    journey judges expedited delivery on its first read."""
+    if order.delivery_mode is None:
+        return []
+    return [Shipment(shipment_id=f"{order.code}-planned", shipping_method=order.delivery_mode.code)]
 
 
 def cart_snapshot(site: str, cart: SapCart, checkout_url: str | None) -> CartSnapshot:

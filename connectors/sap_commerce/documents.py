@@ -74,6 +74,7 @@ from connectors.sap_commerce.order_documents import (
     SapCart,
     SapConsignment,
     SapOrder,
+    SapOrderUser,
     SapPointOfService,
 )
 from connectors.sap_commerce.return_documents import (
@@ -82,6 +83,7 @@ from connectors.sap_commerce.return_documents import (
     SapReturnOrder,
     SapReturnRequest,
 )
+from connectors.sap_commerce.review_webhooks import SapCustomerReview
 from connectors.wire import Text
 
 __all__ = [
@@ -146,10 +148,16 @@ __all__ = [
 
 # Which model reads which item of which integration object (the ImpEx test holds the two together).
 INTEGRATION_OBJECTS: Final[dict[str, dict[str, type[SapWire]]]] = {
+    "TidingsCustomerReview": {
+        "CustomerReview": SapCustomerReview,
+        "Product": SapProductRef,
+        "Customer": SapUser,
+    },
     "TidingsOrder": {
         "Order": SapOrder,
         "OrderStatus": SapCode,
-        "Customer": SapUser,
+        "Customer": SapOrderUser,
+        "UserGroup": SapUid,
         "Address": SapAddress,
         "Currency": SapIso,
         "OrderEntry": SapEntry,

@@ -22,6 +22,12 @@ from connectors.sap_commerce.item_json import (
 from connectors.wire import Text
 
 
+class SapOrderUser(SapUser):
+    """The order's customer with their user groups (`groups`: VIP alerts match on the group uid)."""
+
+    groups: Annotated[list[SapUid], BeforeValidator(none_to_list)] = Field(default_factory=list)
+
+
 class SapPointOfService(SapWire):
     name: Code
     display_name: Text = Field(default=None, alias="displayName")
@@ -42,7 +48,7 @@ class SapOrder(SapWire):
 
     code: Code
     status: SapCode
-    user: SapUser | None = None
+    user: SapOrderUser | None = None
     payment_address: SapAddress | None = Field(default=None, alias="paymentAddress")
     delivery_address: SapAddress | None = Field(default=None, alias="deliveryAddress")
     total_price: Decimal | None = Field(default=None, alias="totalPrice")
