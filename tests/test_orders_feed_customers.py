@@ -207,3 +207,25 @@ async def test_an_sap_order_of_a_vip_group_alerts_the_account_team(
     await eventually(alerted, timeout=60, what="the VIP alert")
     [vip] = await outbox(http, sandbox, f"alerts:sap-commerce:{shop.store}:vip_purchase")
     assert vip["to"] == "accounts@example.com" and "V-1" in vip["body"]
+
+
+async def test_an_sap_express_order_alerts_the_account_team_when_placed(
+    http: httpx.AsyncClient, sandbox: Served, ingress: Served
+) -> None:
+    shop = SapShop(http, sandbox.url, ingress.url, SAP_USER, SAP_PASSWORD)
+    doc = sap_simulate.order_document(
+        shop.store, "X-1", status="PAYMENT_CAPTURED", placed_at=datetime.now(UTC)
+    )
+    doc["deliveryMode"] = {"code": "express-gross", "integrationKey": "express-gross"}
+    await shop.seeds.put("orders", "X-1", doc)
+    assert (await shop.post(ORDER_IO, doc, operation="Created")).status_code == 202
+    prefix = shop.order_workflow_id("X-1") + ":"
+
+    async def alerted() -> bool:
+        return any(str(m["reference"]).endswith(":expedited") for m in await outbox(http, sandbox, prefix))
+
+    await eventually(alerted, timeout=60, what="the expedited alert")
+    [expedited] = [
+        m for m in await outbox(http, sandbox, prefix) if str(m["reference"]).endswith(":expedited")
+    ]
+    assert expedited["to"] == "accounts@example.com" and "express-gross" in expedited["body"]
