@@ -68,7 +68,7 @@ def recipient(
         name=_name(user, address),
         email=email,
         phone=address.phone1 if address else None,
-        locale=language.isocode if language else "en",
+        locale=language.isocode if language else None,  # None: the store's default locale
     )
 
 

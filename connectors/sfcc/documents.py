@@ -383,11 +383,12 @@ def product_info(product: ProductDocument) -> ProductInfo:
     )
 
 
-def _language(locale: str | None) -> str:
-    # SFCC locales look like "en_US" or "default"; templates are per language.
+def _language(locale: str | None) -> str | None:
+    # SFCC locales look like "en_US" or "default"; templates are per language. None (no locale, or
+    # the site's "default"): the store's default locale applies.
     if not locale or locale == "default":
-        return "en"
-    return locale.replace("-", "_").split("_", 1)[0].lower() or "en"
+        return None
+    return locale.replace("-", "_").split("_", 1)[0].lower() or None
 
 
 def _utc(moment: datetime | None) -> datetime | None:
