@@ -93,6 +93,8 @@ async def deliver_event(client: Client, settings: Settings, event: CommerceEvent
     the workflow id, or None when the event concerns no running journey (a cart nobody abandoned).
     Raises `NoJourney` for an event no journey takes, and whatever Temporal raises when it cannot
     accept the signal (the caller tells an outage from a refusal: starter/unreachable.py)."""
+    if event.type is EventType.REVIEW_SUBMITTED and event.order is None:
+        return await _tell_review_requests(client, event)
     try:
         workflow_id = event.workflow_id()
     except ValueError as exc:
@@ -216,6 +218,22 @@ def case_policy(settings: Settings) -> CasePolicy:
         service_team=Recipient(name="Service team", email=settings.service_team_email),
     )
     return policy.scaled(settings.time_scale)
+
+
+async def _tell_review_requests(client: Client, event: CommerceEvent) -> str | None:
+    """A review that names no order (SAP Commerce's CustomerReview) goes to every review request still
+    waiting for this customer in this store; the one whose order holds the product ends."""
+    who = event.customer.customer_id
+    if not who or "'" in who or "'" in event.store:  # ids go into a visibility query
+        return None
+    query = (
+        f"WorkflowType = 'ReviewRequest' AND ExecutionStatus = 'Running' AND "
+        f"Platform = '{event.platform.value}' AND StoreId = '{event.store}' AND CustomerId = '{who}'"
+    )
+    told = None
+    async for execution in client.list_workflows(query, rpc_timeout=SIGNAL_RPC_TIMEOUT):
+        told = await _signal_if_running(client, execution.id, event) or told
+    return told
 
 
 async def _signal_if_running(client: Client, workflow_id: str, event: CommerceEvent) -> str | None:

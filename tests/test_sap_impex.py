@@ -42,6 +42,7 @@ ROOTS = {
     "TidingsPriceRow": "PriceRow",
     "TidingsCustomer": "Customer",
     "TidingsReturnRequest": "ReturnRequest",
+    "TidingsCustomerReview": "CustomerReview",
     "TidingsProduct": "Product",
     "TidingsOrderComment": "Comment",
     "TidingsReturnRequestComment": "Comment",

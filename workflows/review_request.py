@@ -39,6 +39,8 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.timeline import Timeline, TimelineEntry
 
+# A review naming no order (SAP Commerce) ends this request only when this order holds the product.
+REVIEW_MATCH_PATCH = "review-of-this-order"
 # Reorder links are each platform's own (runs recorded before used BigCommerce's cart.php everywhere).
 REORDER_LINKS_PATCH = "platform-reorder-links"
 CANCELLING_STAGES = frozenset(
@@ -87,6 +89,14 @@ class ReviewRequest:
         self._timeline.note("event", event.raw_scope or event.type.value, event_id=event.event_id)
         stage = event.order.stage if event.order else None
         if event.type is EventType.REVIEW_SUBMITTED:
+            product = event.product
+            if (
+                event.order is None
+                and product is not None
+                and workflow.patched(REVIEW_MATCH_PATCH)
+                and not self._bought(product.sku)
+            ):
+                return  # a review of something this order did not hold (the customer has others)
             self._reviewed = True
         elif event.type is EventType.ORDER_REFUNDED or stage in CANCELLING_STAGES:
             self._cancelled = True
@@ -182,6 +192,9 @@ class ReviewRequest:
             for p in consumables
         ]
         await self._send("reorder", {**self._base_context(), "items": items, "link": items[0]["reorder_url"]})
+
+    def _bought(self, sku: str) -> bool:
+        return any(sku in (line.sku, line.product_id) for line in self._inp.order.lines)
 
     def _reorder_url(self, product_id: str, qty: int) -> str:
         """The platform's own add-to-cart link (or the store's configured one)."""

@@ -356,6 +356,18 @@ def return_request_document(
     return doc
 
 
+def review_document(
+    code: str, *, uid: str = "ada@example.com", customer_id: str | None = "7", rating: float = 5.0
+) -> dict[str, Any]:
+    """A `TidingsCustomerReview` item: the customer's review of product `code`."""
+    return {
+        "product": {"code": code, "name": code, "integrationKey": code},
+        "user": _user(uid, customer_id, None, None),
+        "rating": rating,
+        "integrationKey": f"{code}|{uid}",
+    }
+
+
 def product_document(
     code: str,
     name: str,

@@ -34,6 +34,7 @@ What each IO becomes (event ids are content fingerprints, see dedupe.py):
   `CASE_UPDATED` / `CASE_CLOSED` by its status; once refunded, `CASE_UPDATED` refund_issued, the
   order's refund (`ORDER_STATUS_CHANGED` → refunded when it covers the order total, else
   `ORDER_REFUNDED` → partially refunded) and `REFUND_COMPLETED` for the customer.
+- TidingsCustomerReview → `REVIEW_SUBMITTED` naming the customer and the product (review_webhooks.py).
 
 Carts are handled in cart_webhooks.py, return requests in return_webhooks.py, and the request they
 all read in webhook_request.py; this module dispatches by IO.
@@ -66,6 +67,7 @@ from connectors.sap_commerce.order_documents import SapOrder
 from connectors.sap_commerce.return_webhooks import IMMEDIATE_REFUND as IMMEDIATE_REFUND
 from connectors.sap_commerce.return_webhooks import return_case_id as return_case_id
 from connectors.sap_commerce.return_webhooks import return_events
+from connectors.sap_commerce.review_webhooks import review_events
 from connectors.sap_commerce.status_map import ORDER_STATUS_ALERTS
 from connectors.sap_commerce.webhook_request import SITE_PARAM, Handler, WebhookRequest
 from connectors.webhook import ParsedWebhook, json_object_body, parse_payload
@@ -90,6 +92,7 @@ STOCK_IO = "TidingsStockLevel"
 CUSTOMER_IO = "TidingsCustomer"
 PRICE_IO = "TidingsPriceRow"
 RETURN_IO = "TidingsReturnRequest"
+REVIEW_IO = "TidingsCustomerReview"
 
 # `tidingsEvent` / `event` values for customers, and what they become.
 ACCOUNT_EVENTS: Final[dict[str, EventType]] = {
@@ -328,4 +331,5 @@ _HANDLERS: dict[str, Handler] = {
     PRICE_IO: _price,
     CUSTOMER_IO: _customer,
     RETURN_IO: return_events,
+    REVIEW_IO: review_events,
 }
