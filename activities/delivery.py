@@ -1,7 +1,8 @@
 """The delivery activity: one call per message, idempotent on the message key.
 
-Ledger claim (a key claimed by an attempt that never finished is first looked up at OpenText, and
-a job found there is recorded instead of sending again) → the customer's preferences → channel by
+Ledger claim, read in one transaction with the customer's preferences and the opt-outs of every
+address the message could go to (a key claimed by an attempt that never finished is first looked up
+at OpenText, and a job found there is recorded instead of sending again) → channel by
 channel: address, consent, frequency cap, quiet hours, render, segment limit, send through OpenText
 → ledger finish. A channel that cannot be used (no address, invalid number, opt-out, no marketing
 opt-in, cap reached, permanent provider failure, too many segments) falls through to the next;
@@ -37,6 +38,7 @@ from domain.notifications import (
 )
 from domain.preferences import Preferences, QuietHours, zone
 from store.ledger import result_from_row
+from store.send_context import SendContext
 from store.stores import Stores
 
 QUIET_CHANNELS = frozenset({Channel.SMS, Channel.PUSH})
@@ -73,6 +75,31 @@ def _channel_order(request: MessageRequest, prefs: Preferences | None) -> list[C
     return preferred + [c for c in request.channels if c not in preferred]
 
 
+def _address(channel: Channel, recipient: Recipient, request: MessageRequest) -> str:
+    """The recipient's address on `channel` as it would be used, or `Skip` saying why there is none."""
+    address = recipient.address(channel)
+    if not address:
+        raise Skip("skipped", SkipCode.NO_ADDRESS, f"no {channel} address")
+    if channel is Channel.SMS:
+        try:
+            return e164(address, recipient.country or request.policy.default_region)
+        except InvalidAddress as exc:
+            raise Skip("failed", SkipCode.INVALID_ADDRESS, str(exc)) from None
+    return address
+
+
+def _candidates(request: MessageRequest, prefs: Preferences | None) -> list[tuple[Channel, str]]:
+    """Every (channel, address) the message could go to: their opt-outs are read with the claim."""
+    recipient = _merge(request.recipient, prefs)
+    found = []
+    for channel in request.channels:
+        try:
+            found.append((channel, _address(channel, recipient, request)))
+        except Skip:
+            continue
+    return found
+
+
 class DeliveryActivities:
     def __init__(
         self,
@@ -89,25 +116,13 @@ class DeliveryActivities:
         self.renderer = renderer
         self.from_name = from_name
 
-    async def _preferences(self, request: MessageRequest) -> Preferences | None:
-        if not request.customer_key:
-            return None
-        platform, store, customer_id = request.customer_key.split(":", 2)
-        return await self.stores.preferences.get(platform, store, customer_id)
-
     async def _usable_address(
-        self, channel: Channel, recipient: Recipient, request: MessageRequest, prefs: Preferences | None
+        self, channel: Channel, recipient: Recipient, request: MessageRequest, context: SendContext
     ) -> str:
         """The address to use on this channel, or `Skip` saying why not."""
-        address = recipient.address(channel)
-        if not address:
-            raise Skip("skipped", SkipCode.NO_ADDRESS, f"no {channel} address")
-        if channel is Channel.SMS:
-            try:
-                address = e164(address, recipient.country or request.policy.default_region)
-            except InvalidAddress as exc:
-                raise Skip("failed", SkipCode.INVALID_ADDRESS, str(exc)) from None
-        blocked = await self.stores.opt_outs.blocks(channel, address, request.category)
+        address = _address(channel, recipient, request)
+        prefs = context.preferences
+        blocked = context.blocks(channel, address, request.category)
         if blocked and not (request.confirms_opt_out and channel is Channel.SMS):
             raise Skip("skipped", SkipCode.OPTED_OUT, blocked)
         if request.category is Category.MARKETING:
@@ -212,7 +227,9 @@ class DeliveryActivities:
 
     @activity.defn(name="send_message")
     async def send_message(self, request: MessageRequest) -> MessageResult:
-        existing = await self.stores.ledger.claim(request)
+        # One transaction for the claim, the preferences and the opt-outs of every candidate address.
+        context = await self.stores.sends.claim(request, lambda prefs: _candidates(request, prefs))
+        existing = context.existing
         if existing is not None and existing.status != "sending":
             activity.logger.info("message %s already %s; not sending again", request.key, existing.status)
             return result_from_row(existing)
@@ -221,13 +238,13 @@ class DeliveryActivities:
             if found is not None:
                 return found
 
-        prefs = await self._preferences(request)
+        prefs = context.preferences
         recipient = _merge(request.recipient, prefs)
         request = request.model_copy(update={"recipient": recipient})
         attempts: list[ChannelAttempt] = []
         for channel in _channel_order(request, prefs):
             try:
-                address = await self._usable_address(channel, recipient, request, prefs)
+                address = await self._usable_address(channel, recipient, request, context)
                 quiet_until = self._quiet_until(channel, recipient, request, prefs)
                 if quiet_until is not None:
                     await self.stores.ledger.release(request.key)

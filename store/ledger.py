@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from domain.notifications import (
     Channel,
@@ -54,24 +55,7 @@ class Ledger:
         attempt claimed it and died or lost the provider's answer; the caller owns the send but must
         first ask the provider whether that attempt got through)."""
         async with self._sessions() as session, session.begin():
-            row = await session.get(MessageRow, request.key, with_for_update=True)
-            if row is not None:
-                return row
-            now = _now()
-            session.add(
-                MessageRow(
-                    key=request.key,
-                    workflow_id=request.workflow_id,
-                    journey=request.journey,
-                    template=f"{request.journey}/{request.step}",
-                    category=request.category.value,
-                    customer_key=request.customer_key,
-                    status="sending",
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
-            return None
+            return await claim_in(session, request)
 
     async def release(self, key: str) -> None:
         """Give a claim back without sending (a message deferred by quiet hours)."""
@@ -81,21 +65,27 @@ class Ledger:
                 await session.delete(row)
 
     async def finish(self, result: MessageResult, address: str | None) -> None:
+        # One UPDATE statement, no read first: this runs once per message.
+        now = _now()
+        values: dict[str, Any] = {
+            "status": result.status.value,
+            "channel": result.channel.value if result.channel else None,
+            "reason": result.reason,
+            "job_id": result.job_id,
+            "segments": result.segments,
+            "address_hash": hash_address(address) if address else None,
+            "updated_at": now,
+        }
+        if result.status is MessageStatus.SENT:
+            values["sent_at"] = now
+            # a receipt may have come first
+            values["delivery"] = func.coalesce(MessageRow.delivery, DeliveryState.PENDING.value)
         async with self._sessions() as session, session.begin():
-            row = await session.get(MessageRow, result.key, with_for_update=True)
-            if row is None:
+            done = await session.execute(
+                update(MessageRow).where(MessageRow.key == result.key).values(**values)
+            )
+            if not done.rowcount:  # type: ignore[attr-defined]
                 raise LookupError(f"ledger has no row for {result.key}")
-            now = _now()
-            row.status = result.status.value
-            row.channel = result.channel.value if result.channel else None
-            row.reason = result.reason
-            row.job_id = result.job_id
-            row.segments = result.segments
-            row.address_hash = hash_address(address) if address else None
-            row.updated_at = now
-            if result.status is MessageStatus.SENT:
-                row.sent_at = now
-                row.delivery = row.delivery or DeliveryState.PENDING.value  # a receipt may have come first
 
     async def record_receipt(self, receipt: DeliveryReceipt) -> MessageRow | None:
         """Apply OpenText's delivery outcome to the message's row (found by key, else by job id).
@@ -142,6 +132,28 @@ class Ledger:
                 .order_by(MessageRow.created_at)
             )
             return list(found)
+
+
+async def claim_in(session: AsyncSession, request: MessageRequest) -> MessageRow | None:
+    """`Ledger.claim` inside a transaction the caller holds (see store/send_context.py)."""
+    row = await session.get(MessageRow, request.key, with_for_update=True)
+    if row is not None:
+        return row
+    now = _now()
+    session.add(
+        MessageRow(
+            key=request.key,
+            workflow_id=request.workflow_id,
+            journey=request.journey,
+            template=f"{request.journey}/{request.step}",
+            category=request.category.value,
+            customer_key=request.customer_key,
+            status="sending",
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    return None
 
 
 def result_from_row(row: MessageRow) -> MessageResult:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import delete
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from domain.notifications import Category, Channel
 from store.ledger import hash_address
@@ -53,8 +53,24 @@ class OptOutStore:
             return None  # our own teams' devices: not a consumer's consent
         async with self._sessions() as session:
             row = await session.get(OptOutRow, (channel.value, hash_address(address)))
-        if row is None:
-            return None
-        if row.scope == SCOPE_ALL or category is Category.MARKETING:
-            return f"{channel} opted out ({row.source})"
+        return block_reason(row, channel, category)
+
+
+def block_reason(row: OptOutRow | None, channel: Channel, category: Category) -> str | None:
+    """Why the opt-out `row` (None: none) stops a message of `category`, or None."""
+    if row is None or category is Category.OPERATIONAL:  # operational: our own teams' devices
         return None
+    if row.scope == SCOPE_ALL or category is Category.MARKETING:
+        return f"{channel} opted out ({row.source})"
+    return None
+
+
+async def opt_outs_in(
+    session: AsyncSession, addresses: list[tuple[Channel, str]]
+) -> dict[tuple[str, str], OptOutRow]:
+    """The opt-outs of these addresses by (channel, address hash), in one query."""
+    if not addresses:
+        return {}
+    hashes = {hash_address(address) for _, address in addresses}
+    rows = await session.scalars(select(OptOutRow).where(OptOutRow.address_hash.in_(hashes)))
+    return {(row.channel, row.address_hash): row for row in rows}

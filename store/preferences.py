@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time
 
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from domain.notifications import Channel
 from domain.preferences import Preferences, QuietHours
@@ -46,8 +46,7 @@ class PreferenceStore:
 
     async def get(self, platform: str, store: str, customer_id: str) -> Preferences | None:
         async with self._sessions() as session:
-            row = await session.get(PreferencesRow, (platform, store, customer_id))
-            return _from_row(row) if row else None
+            return await preferences_in(session, platform, store, customer_id)
 
     async def put(self, platform: str, store: str, customer_id: str, prefs: Preferences) -> Preferences:
         async with self._sessions() as session, session.begin():
@@ -68,3 +67,10 @@ class PreferenceStore:
             row.quiet_end = _hhmm(prefs.quiet_hours.end) if prefs.quiet_hours else None
             row.updated_at = datetime.now(UTC)
         return _from_row(row)
+
+
+async def preferences_in(
+    session: AsyncSession, platform: str, store: str, customer_id: str
+) -> Preferences | None:
+    row = await session.get(PreferencesRow, (platform, store, customer_id))
+    return _from_row(row) if row else None

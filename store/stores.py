@@ -13,6 +13,7 @@ from store.inbound import InboundLog
 from store.ledger import Ledger
 from store.opt_outs import OptOutStore
 from store.preferences import PreferenceStore
+from store.send_context import SendContextStore
 
 
 @dataclass
@@ -24,6 +25,7 @@ class Stores:
     inbound: InboundLog
     conversations: ConversationStore
     customers: CustomerStore
+    sends: SendContextStore  # claim + preferences + opt-outs of one send, in one transaction
 
     @classmethod
     async def open(cls, url: str, *, migrate: bool = True) -> Stores:
@@ -39,6 +41,7 @@ class Stores:
             InboundLog(engine),
             ConversationStore(engine),
             CustomerStore(engine),
+            SendContextStore(engine),
         )
 
     async def close(self) -> None:
