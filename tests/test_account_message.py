@@ -26,6 +26,7 @@ from temporalio.worker import Worker
 
 from connectors.bigcommerce.simulate import customer_webhook
 from domain.account_policy import AccountPolicy
+from domain.campaign import SegmentFilter
 from domain.events import AccountPayload, CommerceEvent, CustomerRef, EventType, Platform
 from domain.notifications import Channel
 from domain.preferences import Preferences, QuietHours
@@ -331,7 +332,7 @@ async def _count(sandbox: Served, workflow_id: str, n: int) -> bool:
 
 
 async def test_bigcommerce_account_webhooks_reach_a_customer_who_never_saved_preferences(
-    client: Client, http: httpx.AsyncClient, sandbox: Served, ingress: Served
+    client: Client, http: httpx.AsyncClient, sandbox: Served, ingress: Served, settings: Settings
 ) -> None:
     """BigCommerce sends `{id}` for a new account and for a new default card: the journey reads the
     V3 customer for the address, so the welcome and the security notice need no saved preferences."""
@@ -356,6 +357,17 @@ async def test_bigcommerce_account_webhooks_reach_a_customer_who_never_saved_pre
     assert [m["to"] for m in welcome] == ["noor@example.com"] and "Hi Noor Haddad" in welcome[0]["body"]
     security = {m["channel"]: m["to"] for m in messages if m not in welcome}
     assert security == {"email": "noor@example.com", "sms": phone}
+    # the new account is in the customers table: a "never ordered" campaign reaches it
+    opened = await Stores.open(settings.database_url)
+    try:
+        facts = await opened.customers.get("bigcommerce", shop.store, "64")
+        assert facts is not None and facts.email == "noor@example.com" and facts.orders_count == 0
+        page = await opened.customers.page(
+            shop.store, None, SegmentFilter(never_ordered=True), datetime.now(UTC), None, 10
+        )
+        assert [c.customer_id for c in page] == ["64"]
+    finally:
+        await opened.close()
 
 
 async def test_a_bigcommerce_account_event_for_an_unknown_customer_sends_nothing(

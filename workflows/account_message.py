@@ -20,10 +20,12 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.audience import AudienceActivities
     from activities.callbacks import CallbackActivities, CaseWrite
     from activities.conversations import ConversationActivities, ConversationOpen
     from activities.hydration import CustomerRead, HydrationActivities
     from domain.account_policy import AccountPolicy
+    from domain.campaign import CustomerFacts
     from domain.conversations import reference_code
     from domain.events import AccountPayload, CommerceEvent, EventType, Platform
     from domain.notifications import (
@@ -55,6 +57,8 @@ DELIVERED = frozenset({MessageStatus.SENT, MessageStatus.DELIVERED})
 # Patch: an event that names only the customer's id (BigCommerce's `{id}` webhooks) reads the
 # customer from the platform, so the message reaches customers who never saved preferences with us.
 CUSTOMER_READ_PATCH = "account-customer-read"
+# Patch: the account's customer goes into the customers table (campaigns reach new registrations).
+RECORD_CUSTOMER_PATCH = "account-records-customer"
 
 
 class AccountMessageInput(BaseModel):
@@ -161,6 +165,7 @@ class AccountMessage:
         self._step = step
         await self._wait_for_expiry_notice(event.account)
         await self._read_customer(event)
+        await self._record_customer()
         talks = await self._open_conversation(step)
         results = await self._send(step, event)
         if any(r.status in DELIVERED for r in results):
@@ -210,6 +215,24 @@ class AccountMessage:
             self._timeline.note(
                 "note", f"{self._inp.platform} has no details of customer {self._inp.customer_id}"
             )
+
+    async def _record_customer(self) -> None:
+        if not workflow.patched(RECORD_CUSTOMER_PATCH):
+            return
+        who = self._recipient()
+        facts = CustomerFacts(
+            platform=self._inp.platform,
+            store=self._inp.store,
+            customer_id=self._inp.customer_id,
+            email=who.email,
+            phone=who.phone,
+            name=who.name,
+            locale=who.locale,
+        )
+        try:
+            await call(AudienceActivities.record_customer, facts)
+        except ActivityError as err:
+            self._timeline.note("note", f"customers table not updated: {err.cause or err}")
 
     async def _open_conversation(self, step: str) -> bool:
         """So that an SMS or email reply without a reference finds this journey (a push action
