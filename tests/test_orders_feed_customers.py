@@ -229,3 +229,46 @@ async def test_an_sap_express_order_alerts_the_account_team_when_placed(
         m for m in await outbox(http, sandbox, prefix) if str(m["reference"]).endswith(":expedited")
     ]
     assert expedited["to"] == "accounts@example.com" and "express-gross" in expedited["body"]
+
+
+async def test_a_campaign_reaches_a_bigcommerce_buyer(
+    http: httpx.AsyncClient, sandbox: Served, ingress: Served, stores: Stores
+) -> None:
+    """A BigCommerce store's campaign audience is its buyers (their orders came through thin webhooks)."""
+    shop = Shop(http, sandbox.url, ingress.url, WEBHOOK_SECRET, API_TOKEN)
+    auth = {"Authorization": f"Bearer {API_TOKEN}"}
+    await seed_bigcommerce_order(shop, 6001, 51)
+    opted = await http.put(
+        f"{ingress.url}/customers/bigcommerce/{shop.store}/51/preferences",
+        json={"marketing_opt_in": ["email"]},
+        headers=auth,
+    )
+    opted.raise_for_status()
+    assert (await shop.created(6001)).status_code == 202
+
+    async def recorded() -> bool:
+        return await stores.customers.get("bigcommerce", shop.store, "51") is not None
+
+    await eventually(recorded, timeout=60, what="the buyer in the customers table")
+    started = await http.post(
+        f"{ingress.url}/campaigns",
+        json={
+            "store": shop.store,
+            "campaign_id": "thanks",
+            "platform": "bigcommerce",
+            "segment": {"ordered_within_days": 30},
+            "content": {"subject": "Thank you", "text": "10 % off your next order."},
+        },
+        headers=auth,
+    )
+    assert started.status_code == 202, started.text
+    url = f"{ingress.url}{started.json()['progress']}"
+
+    async def completed() -> bool:
+        return (await http.get(url, headers=auth)).json()["state"] == "completed"
+
+    await eventually(completed, timeout=60, what="the campaign")
+    progress = (await http.get(url, headers=auth)).json()["progress"]
+    assert (progress["audience"], progress["sent"]) == (1, 1)
+    [message] = await outbox(http, sandbox, f"campaign:{shop.store}:thanks:")
+    assert message["to"] == "zoe@example.fr" and message["subject"] == "Thank you"
