@@ -103,4 +103,6 @@ async def test_a_review_on_sap_commerce_stops_the_reminder_of_the_order_that_hel
     result = await client.get_workflow_handle(workflow_id, result_type=ReviewStatus).result()
     assert result.state == "reviewed"
     sent = [m["reference"] for m in await outbox(http, sandbox, workflow_id + ":")]
-    assert sent == [f"{workflow_id}:request"]  # no reminder
+    # no reminder (a reorder reminder may follow: SAP's catalog is global, another test may have
+    # made the mug a consumable)
+    assert f"{workflow_id}:request" in sent and f"{workflow_id}:reminder" not in sent
