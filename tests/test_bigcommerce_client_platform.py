@@ -76,6 +76,14 @@ async def test_untracked_stock_is_none() -> None:
     assert await client_for(product_store(product)).fetch_stock("abc123", "167") is None
 
 
+@pytest.mark.parametrize("tracking", ["product", "none"])
+async def test_a_disabled_product_sells_nothing_whatever_its_stock(tracking: str) -> None:
+    product = {**PRODUCT, "inventory_tracking": tracking, "inventory_level": 40, "availability": "disabled"}
+    assert await client_for(product_store(product)).fetch_stock("abc123", "167") == 0
+    preorder = {**product, "availability": "preorder", "inventory_tracking": "product"}
+    assert await client_for(product_store(preorder)).fetch_stock("abc123", "167") == 40
+
+
 async def test_an_unknown_product_is_not_found() -> None:
     with pytest.raises(ProviderError) as caught:
         await client_for(product_store(None)).fetch_stock("abc123", "404")

@@ -51,6 +51,24 @@ async def test_a_bigcommerce_sellout_straight_to_zero_alerts_merchandising_once(
     assert len(await shop.journey_messages(f"{prefix}:ops:")) == 1
 
 
+async def test_a_disabled_bigcommerce_product_is_unavailable_at_the_next_stock_read(shop: Shop) -> None:
+    """The merchant disables a product that still has stock; the next inventory webhook (a relative
+    one, which the journey answers by reading the product) finds nothing for sale: sold out."""
+    product = 92
+    prefix = product_workflow_id("bigcommerce", shop.store, str(product))
+    await shop.seed_stock(product, 40, name="Old Jacket")
+    assert (await shop.stock_changed(product, 40)).status_code == 202
+    await shop.update_product(product, availability="disabled")
+    assert (await shop.sold(product, 1)).status_code == 202
+
+    async def alerted() -> bool:
+        return bool(await shop.journey_messages(f"{prefix}:ops:sold_out:"))
+
+    await eventually(alerted, timeout=60, what="the unavailable product's alert")
+    [alert] = await shop.journey_messages(f"{prefix}:ops:sold_out:")
+    assert alert["subject"] == "[Tidings] Sold out: Old Jacket (92)"
+
+
 async def test_an_sap_stock_level_at_zero_alerts_merchandising_and_a_low_one_too(
     http: httpx.AsyncClient, sandbox: Served, ingress: Served
 ) -> None:

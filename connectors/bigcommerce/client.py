@@ -207,8 +207,11 @@ class BigCommerceClient:
         """The product's `inventory_level`; None when the store does not track its stock
         (`inventory_tracking` "none"). `sku` is the product id as a string: the key BigCommerce's
         inventory webhooks give us. For a product tracked by variant, BigCommerce's product-level
-        `inventory_level` is the sum of its variants'."""
+        `inventory_level` is the sum of its variants'. A product the merchant disabled
+        (`availability` "disabled") sells nothing, whatever its stock: 0."""
         product = _parse(BcProductStock, await self.get_product(store_hash, sku), "product")
+        if product.availability == "disabled":
+            return 0
         if product.inventory_tracking == "none":
             return None
         return product.inventory_level

@@ -175,6 +175,7 @@ class BcProductStock(Wire):
     id: int | str
     inventory_level: int = 0
     inventory_tracking: str = "none"  # "none", "product" or "variant"
+    availability: str = "available"  # "available", "disabled" (not for sale) or "preorder"
     price: Decimal = Decimal(0)
     sale_price: Decimal = Decimal(0)  # 0 is "no sale price"
     calculated_price: Decimal | None = None  # after sale price and price rules, when the API gives it
