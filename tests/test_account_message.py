@@ -24,7 +24,7 @@ import pytest
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from connectors.bigcommerce.simulate import customer_webhook
+from connectors.bigcommerce.simulate import address_webhook, customer_webhook
 from domain.account_policy import AccountPolicy
 from domain.campaign import SegmentFilter
 from domain.events import AccountPayload, CommerceEvent, CustomerRef, EventType, Platform
@@ -242,18 +242,21 @@ async def _any(sandbox: Served, workflow_id: str) -> bool:
 
 
 async def test_an_sms_reply_acknowledges_and_reaches_the_service_desk(
-    client: Client, settings: Settings, sandbox: Served, ingress: Served, account_queue: str, store: str
+    client: Client, http: httpx.AsyncClient, sandbox: Served, ingress: Served
 ) -> None:
+    """BigCommerce's `store/customer/payment/instrument/default/updated` through the ingress: a
+    security notice by email and SMS, answered "NO" by SMS."""
+    shop = Shop(http, sandbox.url, ingress.url, WEBHOOK_SECRET, API_TOKEN)
     phone = new_phone()
-    lin = await bigcommerce_customer(
-        sandbox, store, "79", email="lin@example.com", phone=phone, first_name="Lin"
+    await bigcommerce_customer(
+        sandbox, shop.store, "79", email="lin@example.com", phone=phone, first_name="Lin"
     )
-    # BigCommerce's `store/customer/payment/instrument/default/updated`, as its connector parses it
-    event = account_event(
-        store, EventType.SECURITY_CHANGED, lin, Platform.BIGCOMMERCE, detail="default payment method changed"
+    posted = await shop.post(
+        customer_webhook(shop.store, "store/customer/payment/instrument/default/updated", 79)
     )
-    workflow_id = await post(client, account_queue, policy(settings, ack_wait=timedelta(minutes=5)), event)
-    await eventually(lambda: _count(sandbox, workflow_id, 2), timeout=20, what="email and SMS")
+    assert posted.status_code == 202, posted.text
+    [workflow_id] = posted.json()["workflow_ids"]
+    await eventually(lambda: _count(sandbox, workflow_id, 2), timeout=30, what="email and SMS")
 
     answered = await reply(sandbox, **{"from": phone, "text": "NO, that was not me"})
     assert answered.status_code == 202 and answered.json()["handling"] == "routed", answered.text
@@ -263,7 +266,7 @@ async def test_an_sms_reply_acknowledges_and_reaches_the_service_desk(
     assert result.acknowledgment.channel is Channel.SMS
     assert result.acknowledgment.text == "NO, that was not me"
     assert result.acknowledgment.written_back and "service desk" in result.acknowledgment.written_back
-    [write] = await service_desk(sandbox, f"account-{event.event_id}")
+    [write] = await service_desk(sandbox, f"account-{result.event_id}")
     assert write["event"] == "acknowledged" and write["text"] == "NO, that was not me"
     assert (write["meaning"], write["channel"], write["order_id"]) == ("security_changed", "sms", None)
 
@@ -272,26 +275,19 @@ async def test_an_sms_reply_acknowledges_and_reaches_the_service_desk(
 
 
 async def test_a_push_action_naming_the_message_acknowledges_it(
-    client: Client,
-    settings: Settings,
-    sandbox: Served,
-    ingress: Served,
-    account_queue: str,
-    store: str,
-    stores: Stores,
+    client: Client, http: httpx.AsyncClient, sandbox: Served, ingress: Served, stores: Stores
 ) -> None:
+    """BigCommerce's `store/customer/address/created` through the ingress, for a customer BigCommerce
+    knows no email or phone of but who registered the store's app (a push token): the push's action
+    acknowledges it."""
+    shop = Shop(http, sandbox.url, ingress.url, WEBHOOK_SECRET, API_TOKEN)
     token = f"fcm-{uuid.uuid4().hex}"
-    await stores.preferences.put("bigcommerce", store, "80", Preferences(push_token=token))
-    kim = await bigcommerce_customer(sandbox, store, "80", email="kim@example.com", first_name="Kim")
-    push_first = policy(settings, ack_wait=timedelta(minutes=5)).model_copy(
-        update={"channels": {"address_changed": [Channel.PUSH, Channel.EMAIL]}}
-    )
-    # BigCommerce's `store/customer/address/created`, as its connector parses it
-    event = account_event(
-        store, EventType.ADDRESS_CHANGED, kim, Platform.BIGCOMMERCE, detail="address 12 created"
-    )
-    workflow_id = await post(client, account_queue, push_first, event)
-    await eventually(lambda: _any(sandbox, workflow_id), timeout=20, what="the push")
+    await stores.preferences.put("bigcommerce", shop.store, "80", Preferences(push_token=token))
+    await bigcommerce_customer(sandbox, shop.store, "80", first_name="Kim")
+    posted = await shop.post(address_webhook(shop.store, 80, 12))
+    assert posted.status_code == 202, posted.text
+    [workflow_id] = posted.json()["workflow_ids"]
+    await eventually(lambda: _any(sandbox, workflow_id), timeout=30, what="the push")
     [push] = await outbox(sandbox, workflow_id)
     assert push["channel"] == "push" and push["to"] == token
     assert push["text"] == "A saved address in your account was changed."
@@ -304,7 +300,7 @@ async def test_a_push_action_naming_the_message_acknowledges_it(
     result = await client.get_workflow_handle(workflow_id, result_type=AccountStatus).result()
     assert result.state == "acknowledged" and result.acknowledgment is not None
     assert (result.acknowledgment.channel, result.acknowledgment.text) == (Channel.PUSH, "GOT_IT")
-    [write] = await service_desk(sandbox, f"account-{event.event_id}")
+    [write] = await service_desk(sandbox, f"account-{result.event_id}")
     assert (write["meaning"], write["channel"], write["text"]) == ("address_changed", "push", "GOT_IT")
 
 
