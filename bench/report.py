@@ -29,25 +29,32 @@ def block(r: dict[str, Any]) -> str:
     rows = "\n".join(f"| {name} | {t} | {b} | {ratio} |" for name, t, b, ratio in table(r))
     out = scale_out(r)
     history = "; ".join(f"{name}: {h['source']}" for name, h in r["history"].items())
-    return f"""{START}
-Measured {r["when"]} with `{r["command"]}` ({r["seconds"]} s) on {r["cores"]} cores, load average
-{r["load_average_before"]:.1f} before and {r["load_average_after"]:.1f} after (the machine is shared:
-ratios, not absolute figures, are what carries over). {r["rounds"]} rounds of {r["orders_per_round"]}
-orders per arm at concurrency {r["concurrency"]}; every ratio is the median of the per-round ratios.
-
-| figure | Tidings | bare | ratio |
-|---|---|---|---|
-{rows}
-
-Histories — {history}. The Tidings bytes are as stored (compressed and encrypted payloads).
-
-**Scale-out (an extrapolation on paper, not a measurement):** the Tidings worker used
-{r["worker_cpu_ms_per_order"]["tidings"]:.1f} CPU ms per order and everything counted
-{r["cpu_ms_per_order"]["tidings"]:.1f} ms. Two worker processes on a 4-core machine would be bound at
-≈ {out["by_workers"]:.0f} orders/s by the workers (one core each) and ≈ {out["by_machine"]:.0f} orders/s
-by the 4 cores as a whole: **≈ {out["orders_per_s"]:.0f} orders/s**, if the dev server's share scales
-with cores, which a real Temporal cluster's does.
-{END}"""
+    measured = (
+        f"Measured {r['when']} with `{r['command']}` ({r['seconds']} s) on {r['cores']} cores, load average "
+        f"{r['load_average_before']:.1f} before and {r['load_average_after']:.1f} after: the machine is "
+        f"shared, so the ratios, not the absolute figures, are what carries over. {r['rounds']} rounds of "
+        f"{r['orders_per_round']} orders per arm at concurrency {r['concurrency']}; every ratio is the "
+        "median of the per-round ratios."
+    )
+    worker_ms, total_ms = r["worker_cpu_ms_per_order"]["tidings"], r["cpu_ms_per_order"]["tidings"]
+    scale = (
+        "**Scale-out — an extrapolation on paper, not a measurement:** the Tidings worker used "
+        f"{worker_ms:.1f} CPU ms per order and all counted processes {total_ms:.1f} ms. Two worker "
+        f"processes on a 4-core machine would be bound at ≈ {out['by_workers']:.0f} orders/s by the "
+        f"workers (one core each) and at ≈ {out['by_machine']:.0f} orders/s by the 4 cores as a whole: "
+        f"**≈ {out['orders_per_s']:.0f} orders/s**, provided Temporal's share scales with cores (a "
+        "cluster's does; the dev server is one process)."
+    )
+    return "\n\n".join(
+        [
+            START,
+            measured,
+            f"| figure | Tidings | bare | ratio |\n|---|---|---|---|\n{rows}",
+            f"Histories: {history}. Tidings bytes as stored (compressed and encrypted payloads).",
+            scale,
+            END,
+        ]
+    )
 
 
 def write(readme: Path, results: dict[str, Any]) -> None:
