@@ -97,8 +97,13 @@ async def stack() -> AsyncIterator[Stack]:
         data = stack_.enter_context(
             tempfile.TemporaryDirectory(dir="/dev/shm" if Path("/dev/shm").is_dir() else None)
         )
+        # As the image runs them: from compiled bytecode (its Dockerfile runs compileall). Without
+        # a bytecode cache (PYTHONDONTWRITEBYTECODE, as on this machine) the workflow sandbox would
+        # compile every module it re-imports for each new workflow instance, from source.
+        compiled = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        compiled["PYTHONPYCACHEPREFIX"] = f"{data}/pycache"
         settings_env = {
-            **os.environ,
+            **compiled,
             "TIDINGS_TEMPORAL_ADDRESS": address,
             "TIDINGS_TASK_QUEUE": queue,
             "TIDINGS_DATABASE_URL": f"sqlite+aiosqlite:///{data}/tidings.db",
@@ -111,7 +116,7 @@ async def stack() -> AsyncIterator[Stack]:
             "TIDINGS_ENCRYPTION_KEY_ID": "bench",
         }
         code = f"from connectors.sandbox.server import serve; serve(port={sandbox_port}, status_delay=0)"
-        await stack_.enter_async_context(process("-c", code))
+        await stack_.enter_async_context(process("-c", code, env=compiled))
         wait_for_port("127.0.0.1", sandbox_port, "sandbox")
         worker = await stack_.enter_async_context(process("-m", "starter", "worker", env=settings_env))
         ingress = await stack_.enter_async_context(process("-m", "starter", "ingress", env=settings_env))
@@ -127,6 +132,7 @@ async def stack() -> AsyncIterator[Stack]:
                 f"{sandbox_url}/mra/v1",
                 "--token-url",
                 f"{sandbox_url}/tenants/tidings/oauth2/token",
+                env=compiled,
             )
         )
         wait_for_port("127.0.0.1", ingress_port, "ingress")
