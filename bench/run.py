@@ -15,6 +15,7 @@ import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -145,9 +146,11 @@ async def memory(s: Stack, open_journeys: int, concurrency: int, opened: int) ->
 
 def restock(subscribers: int, rate: float) -> dict[str, Any]:
     """bench/restock_rate.py in its own process (its own dev server and in-process worker)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}  # compiled, as the stack
     done = subprocess.run(
         [sys.executable, "bench/restock_rate.py", "--subscribers", str(subscribers), "--rate", str(rate)],
         cwd=ROOT,
+        env={**env, "PYTHONPYCACHEPREFIX": f"{tempfile.gettempdir()}/tidings-bench-pycache"},
         capture_output=True,
         text=True,
         timeout=600,
